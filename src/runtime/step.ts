@@ -1,0 +1,110 @@
+import type { ActorId, ActorSnap, Envelope, InFlight, ModelEvent, PostEvent, World } from '../domain/index.js';
+import type { MachineStepper } from './xstateStep.js';
+
+/**
+ * One definition of a step, used by run, check and replay alike.
+ * A step is one actor's atomic transition: either its own next step (`STEP`, id = the actor id)
+ * or the delivery of the oldest posted message from one sender (id = `to<from`). Calls the
+ * transition makes are resolved synchronously inside the step, depth first, as kernel code runs
+ * in its caller's context; if any callee refuses (its lock is held), the whole step is disabled.
+ */
+export type StepId = string;
+
+/** One event delivered inside a step, for logs and diagrams. */
+export interface Delivery {
+  readonly to: ActorId;
+  readonly mode: 'step' | 'post' | 'call' | 'ret';
+  readonly event: ModelEvent;
+}
+
+export interface StepOutcome {
+  readonly world: World;
+  readonly deliveries: readonly Delivery[];
+}
+
+export interface Steppers {
+  /** Index of each actor id in `World.actors`. */
+  readonly index: ReadonlyMap<ActorId, number>;
+  /** The stepper of each actor, by position. */
+  readonly byPosition: readonly MachineStepper[];
+}
+
+const MAX_CALL_DEPTH = 64;
+
+export class ModelBugError extends Error {
+  override readonly name = 'ModelBugError';
+}
+
+function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: ActorId; readonly event: ModelEvent; readonly netIndex: number } | null {
+  const lt = id.indexOf('<');
+  if (lt < 0) {
+    if (!steppers.index.has(id)) return null;
+    return { to: id, event: { type: 'STEP', from: id }, netIndex: -1 };
+  }
+  const to = id.slice(0, lt);
+  const from = id.slice(lt + 1);
+  const netIndex = world.net.findIndex((m) => m.to === to && m.event.from === from);
+  if (netIndex < 0) return null;
+  const m = world.net[netIndex] as InFlight;
+  return { to, event: m.event, netIndex };
+}
+
+/** Executes step `id`; null when it is not enabled. Pure: `world` is not modified. */
+export function step(world: World, steppers: Steppers, id: StepId, record = true): StepOutcome | null {
+  const t = trigger(world, steppers, id);
+  if (t === null) return null;
+  const actors: ActorSnap[] = world.actors.slice();
+  const posts: InFlight[] = [];
+  const deliveries: Delivery[] = [];
+
+  const deliver = (to: ActorId, event: ModelEvent, mode: Delivery['mode'], depth: number): boolean => {
+    if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
+    const pos = steppers.index.get(to);
+    if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
+    const stepper = steppers.byPosition[pos] as MachineStepper;
+    const r = stepper.transition(actors[pos] as ActorSnap, event);
+    if (r === null) {
+      if (mode === 'ret') throw new ModelBugError(`${to} did not accept the RET of ${(event as { call?: string }).call ?? '?'} from ${event.from}`);
+      return false;
+    }
+    actors[pos] = r.next;
+    if (record) deliveries.push({ to, mode, event });
+    for (const env of r.out as readonly Envelope[]) {
+      if (env.mode === 'post') posts.push({ to: env.to, event: env.event as PostEvent });
+      else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
+    }
+    return true;
+  };
+
+  if (!deliver(t.to, t.event, t.netIndex < 0 ? 'step' : 'post', 0)) return null;
+  let net: readonly InFlight[] = world.net;
+  if (t.netIndex >= 0) net = [...net.slice(0, t.netIndex), ...net.slice(t.netIndex + 1)];
+  if (posts.length > 0) net = [...net, ...posts];
+  return { world: { actors, net }, deliveries };
+}
+
+/** Candidate step ids in a stable order: actors in world order, own step first, then senders in arrival order. */
+export function candidateSteps(world: World): StepId[] {
+  const ids: StepId[] = [];
+  for (const a of world.actors) {
+    ids.push(a.id);
+    const seen = new Set<ActorId>();
+    for (const m of world.net) {
+      if (m.to === a.id && !seen.has(m.event.from)) {
+        seen.add(m.event.from);
+        ids.push(`${a.id}<${m.event.from}`);
+      }
+    }
+  }
+  return ids;
+}
+
+/** The enabled steps with their outcomes (each computed once; the explorer reuses them). */
+export function enabledSteps(world: World, steppers: Steppers, record = false): Array<{ readonly id: StepId; readonly outcome: StepOutcome }> {
+  const out: Array<{ id: StepId; outcome: StepOutcome }> = [];
+  for (const id of candidateSteps(world)) {
+    const o = step(world, steppers, id, record);
+    if (o !== null) out.push({ id, outcome: o });
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import { createActor, type AnyStateMachine, type AnyMachineSnapshot, type AnyActorScope } from 'xstate';
+import type { ActorId, ActorKind, ActorSnap, Envelope, ModelEvent, StateValue } from '../domain/index.js';
+
+/**
+ * Pure transitions of one machine, paying XState's cost once per distinct (state, event).
+ * `machine.transition(snapshot, event, scope)` with one reused inert scope is XState's own pure
+ * path minus the throw-away actor `transition()` builds per call (toolchain.md); xstate is pinned
+ * exactly and test/runtime/xstateStep.test.ts compares the two.
+ */
+export interface Transitioned {
+  readonly next: ActorSnap;
+  readonly out: readonly Envelope[];
+}
+
+const EMPTY_OUT: readonly Envelope[] = Object.freeze([]);
+
+function inertScope(machine: AnyStateMachine): AnyActorScope {
+  const self = createActor(machine);
+  return {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: () => {},
+  } as unknown as AnyActorScope;
+}
+
+interface StateEntry {
+  readonly snap: ActorSnap;
+  xs: AnyMachineSnapshot | undefined;
+  readonly results: Map<string, Transitioned | null>;
+}
+
+export class MachineStepper {
+  private readonly scope: AnyActorScope;
+  /** Hash-consing: one canonical ActorSnap object per distinct (value, context). */
+  private readonly states = new Map<string, StateEntry>();
+  private readonly keys = new WeakMap<ActorSnap, string>();
+
+  constructor(
+    readonly kind: ActorKind,
+    readonly machine: AnyStateMachine,
+  ) {
+    this.scope = inertScope(machine);
+  }
+
+  initial(id: ActorId, input: unknown): ActorSnap {
+    const xs = this.machine.getInitialSnapshot(this.scope, input) as AnyMachineSnapshot;
+    return this.intern(id, xs).snap;
+  }
+
+  /** The canonical copy of a snapshot (e.g. one decoded from JSON). */
+  canonical(snap: ActorSnap): ActorSnap {
+    return this.entry(snap).snap;
+  }
+
+  keyOf(snap: ActorSnap): string {
+    const k = this.keys.get(snap);
+    if (k !== undefined) return k;
+    return this.entry(snap).snap === snap ? (this.keys.get(snap) as string) : stateKey(snap.value, snap.context);
+  }
+
+  /** null when the machine does not accept the event in this state (its guard is false: blocked). */
+  transition(snap: ActorSnap, event: ModelEvent): Transitioned | null {
+    const entry = this.entry(snap);
+    const ek = JSON.stringify(event);
+    const cached = entry.results.get(ek);
+    if (cached !== undefined) return cached;
+    if (entry.xs === undefined) {
+      entry.xs = this.machine.resolveState({ value: snap.value, context: snap.context }) as AnyMachineSnapshot;
+    }
+    const before = entry.xs;
+    const after = this.machine.transition(before, event, this.scope) as AnyMachineSnapshot;
+    let result: Transitioned | null;
+    if (after === before) {
+      result = null;
+    } else {
+      const ctx = after.context as { out?: readonly Envelope[] };
+      const out = ctx.out ?? EMPTY_OUT;
+      const next = this.intern(snap.id, after);
+      result = { next: next.snap, out };
+    }
+    entry.results.set(ek, result);
+    return result;
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  private entry(snap: ActorSnap): StateEntry {
+    const k = this.keys.get(snap) ?? stateKey(snap.value, snap.context);
+    let e = this.states.get(k);
+    if (e === undefined) {
+      const canonical: ActorSnap = {
+        id: snap.id,
+        kind: snap.kind,
+        value: snap.value,
+        context: { ...snap.context, out: EMPTY_OUT },
+      };
+      e = { snap: canonical, xs: undefined, results: new Map() };
+      this.states.set(k, e);
+      this.keys.set(canonical, k);
+    }
+    return e;
+  }
+
+  private intern(id: ActorId, xs: AnyMachineSnapshot): StateEntry {
+    const context = { ...(xs.context as Record<string, unknown>), out: EMPTY_OUT } as ActorSnap['context'];
+    const value = xs.value as StateValue;
+    const k = stateKey(value, context);
+    let e = this.states.get(k);
+    if (e === undefined) {
+      const snap: ActorSnap = { id, kind: this.kind, value, context };
+      const clean = (xs.context as { out?: readonly Envelope[] }).out?.length ? undefined : xs;
+      e = { snap, xs: clean, results: new Map() };
+      this.states.set(k, e);
+      this.keys.set(snap, k);
+    }
+    return e;
+  }
+}
+
+/** The actor id is part of the context (`self`), so one key space per machine kind is safe. */
+export function stateKey(value: StateValue, context: ActorSnap['context']): string {
+  const { out: _out, ...rest } = context;
+  return JSON.stringify([value, rest]);
+}

@@ -54,7 +54,8 @@ export interface CallSpec {
   /** GUP's follow_page_pte with FOLL_GET|FOLL_WRITE (|FOLL_SPLIT_PMD|FOLL_TOUCH): a page ref, or a fault to take. */
   GUP_FOLLOW_PAGE: {
     args: { mm: MmId; vpn: Vpn; write: boolean };
-    result: { kind: 'page'; pfn: Pfn } | { kind: 'fault' } | { kind: 'error'; errno: '-EFAULT' | '-EOPNOTSUPP' };
+    /** `anon`: folio_test_anon(), which 6.15 make_device_exclusive checks right after GUP (kernelMm always sets it). */
+    result: { kind: 'page'; pfn: Pfn; anon?: boolean } | { kind: 'fault' } | { kind: 'error'; errno: '-EFAULT' | '-EOPNOTSUPP' };
   };
   /** 6.15 make_device_exclusive: folio_walk + ptep_clear_flush + devExcl entry, under the PTL. */
   MAKE_DEVICE_EXCLUSIVE_CONVERT: { args: { mm: MmId; vpn: Vpn; pfn: Pfn }; result: { ok: boolean } };

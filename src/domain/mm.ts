@@ -37,6 +37,10 @@ export interface Vma {
   readonly hugetlb: boolean;
   /** VM_SOFTDIRTY cleared by clear_refs: write faults are tracked (vma_soft_dirty_enabled). */
   readonly softDirtyTracking: boolean;
+  /** Words per page of the region, so a page the kernel allocates here (fault, COW copy) has the region's size. */
+  readonly wordsPerPage?: number;
+  /** The region is backed by a PMD-mapped THP (domain.md §6 T11); the model still maps order-0 folios. */
+  readonly thp?: boolean;
 }
 
 /** mmap_lock: an rw-semaphore; readers by owner so lock hygiene can be checked. */

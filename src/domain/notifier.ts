@@ -31,6 +31,11 @@ export interface IntervalSub {
   readonly end: Vpn;
   /** mni->invalidate_seq. */
   readonly seq: number;
+  /**
+   * On subscriptions->deferred_list, not yet in the itree: inserted while an invalidation was
+   * running (mm/mmu_notifier.c __mmu_interval_notifier_insert); mn_itree_inv_end adds it. Absent = in the itree.
+   */
+  readonly deferred?: true;
 }
 
 /** struct mmu_notifier (hlist subscriber): gets invalidate_range_start for every range of its mm. */
@@ -45,6 +50,8 @@ export interface MmNotifierState {
   /** Even = idle, odd = an invalidation overlapping some interval subscription is running. */
   readonly invalidateSeq: number;
   readonly activeInvalidateRanges: number;
+  /** The ranges between invalidate_range_start and _end right now (the count above is their length); S8 reads them. */
+  readonly activeRanges: readonly MmuNotifierRange[];
   readonly interval: readonly IntervalSub[];
   readonly hlist: readonly HlistSub[];
 }

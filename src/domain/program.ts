@@ -1,4 +1,4 @@
-import type { ActorId, MmId, Vpn } from './ids.js';
+import type { ActorId, MmId, SubId, Vpn } from './ids.js';
 import type { DmirrorCmd } from './messages.js';
 
 /** Where the scenario's regions live: page-granular, from REGION_BASE_VPN, one guard page between regions. */
@@ -93,4 +93,6 @@ export interface GpuMmuInput {
 export interface DmirrorInput {
   readonly self: ActorId;
   readonly mm: MmId;
+  /** dmirror_fops_open's mmu_interval_notifier over the whole address space, inserted at world construction. */
+  readonly sub: SubId;
 }

@@ -10,12 +10,8 @@ import type { MachineStepper } from './xstateStep.js';
  */
 export type StepId = string;
 
-/** One event delivered inside a step, for logs and diagrams. */
-export interface Delivery {
-  readonly to: ActorId;
-  readonly mode: 'step' | 'post' | 'call' | 'ret';
-  readonly event: ModelEvent;
-}
+import type { Delivery } from './stepTypes.js';
+export type { Delivery } from './stepTypes.js';
 
 export interface StepOutcome {
   readonly world: World;
@@ -27,6 +23,25 @@ export interface Steppers {
   readonly index: ReadonlyMap<ActorId, number>;
   /** The stepper of each actor, by position. */
   readonly byPosition: readonly MachineStepper[];
+}
+
+/**
+ * What a step touched, for the explorer's independence relation (src/explore/footprint.ts): the
+ * actors it delivered to — including a callee that refused, which is what disabled the step — and
+ * the receivers of its posts, as a bit set over world positions. Positions past `FOOTPRINT_BITS`
+ * set `overflow`, which makes the step dependent on every other.
+ */
+export interface StepFootprint {
+  mask: number;
+  overflow: boolean;
+}
+
+export const FOOTPRINT_BITS = 30;
+
+function touch(fp: StepFootprint | undefined, pos: number): void {
+  if (fp === undefined) return;
+  if (pos < FOOTPRINT_BITS) fp.mask |= 1 << pos;
+  else fp.overflow = true;
 }
 
 const MAX_CALL_DEPTH = 64;
@@ -49,8 +64,12 @@ function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: A
   return { to, event: m.event, netIndex };
 }
 
-/** Executes step `id`; null when it is not enabled. Pure: `world` is not modified. */
-export function step(world: World, steppers: Steppers, id: StepId, record = true): StepOutcome | null {
+/**
+ * Executes step `id`; null when it is not enabled. Pure: `world` is not modified. When
+ * `footprint` is given (reset by the caller), the actors the step touched are added to it, also
+ * when the step turns out disabled.
+ */
+export function step(world: World, steppers: Steppers, id: StepId, record = true, footprint?: StepFootprint): StepOutcome | null {
   const t = trigger(world, steppers, id);
   if (t === null) return null;
   const actors: ActorSnap[] = world.actors.slice();
@@ -61,6 +80,7 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
     if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
     const pos = steppers.index.get(to);
     if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
+    touch(footprint, pos);
     const stepper = steppers.byPosition[pos] as MachineStepper;
     const r = stepper.transition(actors[pos] as ActorSnap, event);
     if (r === null) {
@@ -70,8 +90,10 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
     actors[pos] = r.next;
     if (record) deliveries.push({ to, mode, event });
     for (const env of r.out as readonly Envelope[]) {
-      if (env.mode === 'post') posts.push({ to: env.to, event: env.event as PostEvent });
-      else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
+      if (env.mode === 'post') {
+        posts.push({ to: env.to, event: env.event as PostEvent });
+        if (footprint !== undefined) touch(footprint, steppers.index.get(env.to) ?? FOOTPRINT_BITS);
+      } else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
     }
     return true;
   };

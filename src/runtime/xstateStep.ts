@@ -33,6 +33,9 @@ interface StateEntry {
   readonly snap: ActorSnap;
   xs: AnyMachineSnapshot | undefined;
   readonly results: Map<string, Transitioned | null>;
+  /** Dense id in order of first appearance: worlds are fingerprinted from these (src/explore). */
+  readonly id: number;
+  readonly key: string;
 }
 
 export class MachineStepper {
@@ -40,6 +43,8 @@ export class MachineStepper {
   /** Hash-consing: one canonical ActorSnap object per distinct (value, context). */
   private readonly states = new Map<string, StateEntry>();
   private readonly keys = new WeakMap<ActorSnap, string>();
+  private readonly entries = new WeakMap<ActorSnap, StateEntry>();
+  private readonly byId: StateEntry[] = [];
 
   constructor(
     readonly kind: ActorKind,
@@ -62,6 +67,25 @@ export class MachineStepper {
     const k = this.keys.get(snap);
     if (k !== undefined) return k;
     return this.entry(snap).snap === snap ? (this.keys.get(snap) as string) : stateKey(snap.value, snap.context);
+  }
+
+  /** The stable small-integer id of a state (dense from 0, per stepper), for world fingerprints. */
+  idOf(snap: ActorSnap): number {
+    return (this.entries.get(snap) ?? this.entry(snap)).id;
+  }
+
+  /** The canonical snapshot with id `id` (see `idOf`). */
+  snapOfId(id: number): ActorSnap {
+    const e = this.byId[id];
+    if (e === undefined) throw new RangeError(`${this.kind}: no state with id ${id}`);
+    return e.snap;
+  }
+
+  /** The state key (`stateKey`) of the state with id `id`: its content, equal across processes. */
+  keyOfId(id: number): string {
+    const e = this.byId[id];
+    if (e === undefined) throw new RangeError(`${this.kind}: no state with id ${id}`);
+    return e.key;
   }
 
   /** null when the machine does not accept the event in this state (its guard is false: blocked). */
@@ -93,6 +117,8 @@ export class MachineStepper {
   }
 
   private entry(snap: ActorSnap): StateEntry {
+    const known = this.entries.get(snap);
+    if (known !== undefined) return known;
     const k = this.keys.get(snap) ?? stateKey(snap.value, snap.context);
     let e = this.states.get(k);
     if (e === undefined) {
@@ -102,9 +128,11 @@ export class MachineStepper {
         value: snap.value,
         context: { ...snap.context, out: EMPTY_OUT },
       };
-      e = { snap: canonical, xs: undefined, results: new Map() };
+      e = { snap: canonical, xs: undefined, results: new Map(), id: this.byId.length, key: k };
       this.states.set(k, e);
+      this.byId.push(e);
       this.keys.set(canonical, k);
+      this.entries.set(canonical, e);
     }
     return e;
   }
@@ -117,9 +145,11 @@ export class MachineStepper {
     if (e === undefined) {
       const snap: ActorSnap = { id, kind: this.kind, value, context };
       const clean = (xs.context as { out?: readonly Envelope[] }).out?.length ? undefined : xs;
-      e = { snap, xs: clean, results: new Map() };
+      e = { snap, xs: clean, results: new Map(), id: this.byId.length, key: k };
       this.states.set(k, e);
+      this.byId.push(e);
       this.keys.set(snap, k);
+      this.entries.set(snap, e);
     }
     return e;
   }

@@ -33,7 +33,7 @@ export const builtinScenarios: ReadonlyMap<string, Scenario> = new Map(
  * A built-in by name, else the scenario file at that path. Built-in names win, so a file that
  * happens to share a name must be given with a directory (`./svm-atomic-basic`).
  */
-export function resolveScenario(nameOrPath: string, readFile?: ReadText, catalogue?: Catalogue): Scenario {
+export function resolveScenario(nameOrPath: string, readFile: ReadText, catalogue?: Catalogue): Scenario {
   const builtin = builtinScenarios.get(nameOrPath);
   if (builtin !== undefined) return builtin;
   try {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ScenarioError } from './errors.js';
 import type { Scenario } from './types.js';
 import { DEFAULT_KNOWN_MUTATIONS, DEFAULT_KNOWN_VARIANTS, validateScenario } from './validate.js';
@@ -12,11 +11,9 @@ export interface Catalogue {
   readonly knownMutations?: readonly string[];
 }
 
-/** The one place in src/scenario that touches the disk (architecture.md: only the CLI reads it). */
-const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
-
 /** Reads, parses and validates a scenario file; every failure is a `ScenarioError` naming `path`. */
-export function loadScenarioFile(path: string, readFile: ReadText = readUtf8, catalogue: Catalogue = {}): Scenario {
+/** The reader is the caller's: only the CLI touches the disk (architecture.md). */
+export function loadScenarioFile(path: string, readFile: ReadText, catalogue: Catalogue = {}): Scenario {
   let text: string;
   try {
     text = readFile(path);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { builtinScenarios, resolveScenario, ScenarioError, validateScenario } from '../../src/scenario/index.js';
 
 const names = [
@@ -82,7 +83,7 @@ describe('resolveScenario', () => {
   });
 
   it('a missing file on disk is reported the same way', () => {
-    expect(() => resolveScenario('/nonexistent/dir/x.json')).toThrow(/no built-in scenario or file by that name \(built-ins: svm-atomic-basic/);
+    expect(() => resolveScenario('/nonexistent/dir/x.json', (p) => readFileSync(p, 'utf8'))).toThrow(/no built-in scenario or file by that name \(built-ins: svm-atomic-basic/);
   });
 
   it('other load errors pass through', () => {

@@ -1,0 +1,63 @@
+import type { Model } from '../../runtime/build.js';
+import type { RunResult } from '../../runtime/run.js';
+import { ScenarioError } from '../../scenario/index.js';
+import { ReplayMismatchError } from '../../sched/scheduler.js';
+import { TraceError, type Trace } from '../../trace/format.js';
+import { replayChoices } from '../../trace/replay.js';
+import type { Verdict } from '../../trace/summary.js';
+import type { CliIo } from '../io.js';
+import { build, execOptions, loadTrace, verdictOf } from '../session.js';
+
+export interface Replayed {
+  readonly trace: Trace;
+  readonly model: Model;
+  readonly result: RunResult;
+  readonly verdict: Verdict;
+}
+
+/**
+ * Loads a trace and re-executes its choices on its own scenario, variant and mutations. The run
+ * must come out as recorded: same length, same end, same violation (invariant and message);
+ * anything else is a `ReplayMismatchError` (the trace does not fit this model: exit 2).
+ */
+export function replayTraceFile(path: string, io: CliIo): Replayed {
+  const trace = loadTrace(path, io);
+  const { model, opts } = inTrace(path, () => {
+    const m = build(trace.scenario, { variant: trace.variant, mutations: trace.mutations }, path);
+    return { model: m, opts: execOptions(trace.scenario, path) };
+  });
+  const mismatch = (where: string, msg: string): never => {
+    throw new ReplayMismatchError(`${path}: ${where}: the trace does not fit the model: ${msg}`);
+  };
+  let result: RunResult;
+  try {
+    result = replayChoices(model, trace.choices, opts);
+  } catch (e) {
+    if (e instanceof ReplayMismatchError) return mismatch('$.choices', e.message);
+    throw e;
+  }
+  const verdict = verdictOf(model, result, null);
+  if (trace.end !== undefined && trace.end !== result.end) mismatch('$.end', `the trace ended ${trace.end} but the replay ended ${result.end}`);
+  const got = verdict.kind === 'violation' ? `${verdict.invariant}: ${verdict.message}` : null;
+  const want = trace.violation === undefined ? null : `${trace.violation.invariant}: ${trace.violation.message}`;
+  if (got !== want) {
+    mismatch(
+      '$.violation',
+      `the trace records ${want === null ? 'no violation' : `violation ${want}`} but the replay gives ${got === null ? verdict.kind : `violation ${got}`}`,
+    );
+  }
+  return { trace, model, result, verdict };
+}
+
+/** Scenario errors found while building the embedded scenario point into the trace's `$.scenario`. */
+function inTrace<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      const top = e.path === '$.variant' || e.path === '$.mutations';
+      throw new TraceError(path, top ? e.path : `$.scenario${e.path.slice(1)}`, e.detail);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './pt.js';
+export * from './ioctl.js';

@@ -1,0 +1,2 @@
+export * from './callbacks.js';
+export * from './fault.js';

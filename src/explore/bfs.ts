@@ -1,0 +1,109 @@
+import type { World } from '../domain/index.js';
+import type { Violation } from '../invariants/types.js';
+import { Budget } from './budget.js';
+import { expand, StepIds } from './expand.js';
+import { Fingerprinter } from './fingerprint.js';
+import { StateGraph } from './graph.js';
+import { channelPositions, livenessOf, stateMasks } from './liveness.js';
+import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
+import { StateStore } from './store.js';
+import type { ExploreTarget } from './target.js';
+import type { Counterexample, ExploreOptions, ExploreResult } from './types.js';
+
+/**
+ * Breadth-first search over distinct worlds, level by level. The first violation of the lowest
+ * level is reported, so its counterexample is a shortest one: the parent chain of the state
+ * (or transition) where it shows, replayed as step ids from the initial world.
+ */
+export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
+  const fp = new Fingerprinter(target.steppers);
+  const store = new StateStore(fp.width);
+  const ids = new StepIds(target.steppers.index);
+  const vec = new Uint32Array(fp.width);
+  const budget = new Budget(opts);
+  const channels = channelPositions(target.kinds);
+  const graph = target.liveness ? new StateGraph() : null;
+  let transitions = 0;
+  let depth = 0;
+  let frontier: World[] = [target.initial];
+  let frontierIds: number[] = [store.add(vec, fp.encode(target.initial, vec), -1, 0)];
+  let best: { violation: Violation; path: number[] } | null = null;
+  const found = (violation: Violation, path: number[]): void => {
+    if (best === null || path.length < best.path.length) best = { violation, path };
+  };
+  const progress = (): { states: number; transitions: number; depth: number; frontier: number; seconds: number } => ({
+    states: store.size,
+    transitions,
+    depth,
+    frontier: frontier.length,
+    seconds: budget.seconds,
+  });
+
+  const v0 = stateViolation(target, target.initial);
+  if (v0 !== null) found(v0, []);
+  search: while (best === null && frontier.length > 0) {
+    const next: World[] = [];
+    const nextIds: number[] = [];
+    for (let i = 0; i < frontier.length; i++) {
+      const world = frontier[i] as World;
+      const id = frontierIds[i] as number;
+      const succ = expand(world, target.steppers, ids);
+      const masks = graph === null ? null : stateMasks(world, succ, ids, channels);
+      if (masks !== null) graph?.setState(id, masks.enabled, masks.progressing, masks.pending);
+      if (succ.length === 0) {
+        const dl = deadlockViolation(target, world);
+        if (dl !== null) found(dl, store.pathTo(id));
+        continue;
+      }
+      if (!budget.mayExpand(depth)) {
+        budget.cutAtDepth();
+        continue;
+      }
+      for (let k = 0; k < succ.length; k++) {
+        const s = succ[k] as (typeof succ)[number];
+        transitions++;
+        const after = s.outcome.world;
+        const nid = store.add(vec, fp.encode(after, vec), id, s.idx);
+        graph?.addEdge(id, nid, s.idx, masks?.progress[k] === true);
+        const sv = best === null ? stepViolation(target, world, s.outcome.deliveries, after) : null;
+        if (sv !== null) found(sv, [...store.pathTo(id), s.idx]);
+        if (store.added) {
+          if (best === null) {
+            const v = stateViolation(target, after);
+            if (v !== null) found(v, store.pathTo(nid));
+          }
+          next.push(after);
+          nextIds.push(nid);
+          if (budget.overStates(store.size)) break search;
+        }
+        if (budget.tick(progress)) break search;
+      }
+    }
+    if (best !== null) break;
+    frontier = next;
+    frontierIds = nextIds;
+    if (frontier.length > 0) depth++;
+  }
+
+  const base = {
+    strategy: 'bfs' as const,
+    unit: 'states' as const,
+    states: store.size,
+    transitions,
+    depth,
+    bytesPerState: store.bytes / store.size,
+    workers: 1,
+  };
+  budget.final(progress());
+  const b = best as { violation: Violation; path: number[] } | null;
+  if (b !== null) {
+    const counterexample: Counterexample = { violation: b.violation, choices: b.path.map((i) => ids.name(i)) };
+    return { ...base, verdict: 'violation', counterexample };
+  }
+  if (budget.limit !== undefined) return { ...base, verdict: 'incomplete', limit: budget.limit };
+  if (graph !== null) {
+    const lasso = livenessOf(target, graph, ids, channels);
+    if (lasso !== null) return { ...base, verdict: 'violation', counterexample: lasso };
+  }
+  return { ...base, verdict: 'pass' };
+}

@@ -1,0 +1,90 @@
+import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type World } from '../domain/index.js';
+import { candidateSteps, step, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
+
+/**
+ * Successors of a world through the runtime's one `step()`. Step ids are interned to small
+ * integers (stored per state as the step that reached it) together with the position of the
+ * actor that takes the step (fairness and independence are per actor).
+ */
+export class StepIds {
+  private readonly byName = new Map<StepId, number>();
+  readonly names: StepId[] = [];
+  /** World position of the actor whose step it is (the receiver, for a delivery). */
+  readonly actor: number[] = [];
+
+  constructor(private readonly index: ReadonlyMap<ActorId, number>) {}
+
+  idx(name: StepId): number {
+    let i = this.byName.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      const lt = name.indexOf('<');
+      const pos = this.index.get(lt < 0 ? name : name.slice(0, lt));
+      if (pos === undefined) throw new Error(`step '${name}' of no actor`);
+      this.names.push(name);
+      this.actor.push(pos);
+      this.byName.set(name, i);
+    }
+    return i;
+  }
+
+  name(i: number): StepId {
+    const n = this.names[i];
+    if (n === undefined) throw new RangeError(`no step with index ${i}`);
+    return n;
+  }
+}
+
+export interface Successor {
+  readonly idx: number;
+  readonly outcome: StepOutcome;
+  /** The footprint bit set (step.ts), or −1 when it overflowed: dependent on everything. */
+  readonly mask: number;
+}
+
+/**
+ * Steps are also treated as reading `mm` and `mmu`: step properties read them (S8 reads the
+ * notifier windows, S3/S7/S13 the page tables) even when the step did not touch them, and a
+ * reduction must keep every property's verdict.
+ */
+export function alwaysReadMask(steppers: Steppers): number {
+  let m = 0;
+  for (const id of [MM_ACTOR, MMU_NOTIFIER_ACTOR]) {
+    const p = steppers.index.get(id);
+    if (p !== undefined && p < 30) m |= 1 << p;
+  }
+  return m;
+}
+
+/** Independent = neither step writes what the other reads or writes; −1 (overflow) is never independent. */
+export function independent(a: number, b: number, alwaysRead: number): boolean {
+  if (a < 0 || b < 0) return false;
+  return (a & (b | alwaysRead)) === 0 && (b & (a | alwaysRead)) === 0;
+}
+
+const fp: StepFootprint = { mask: 0, overflow: false };
+
+/**
+ * The enabled steps of `world` in the runtime's stable order, with outcomes and footprints.
+ * `skip(idx)` leaves a step out without executing it (sleep sets).
+ */
+export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (idx: number) => boolean): Successor[] {
+  const out: Successor[] = [];
+  for (const name of candidateSteps(world)) {
+    const idx = ids.idx(name);
+    if (skip !== undefined && skip(idx)) continue;
+    fp.mask = 0;
+    fp.overflow = false;
+    const o = step(world, steppers, name, true, fp);
+    if (o !== null) out.push({ idx, outcome: o, mask: fp.overflow ? -1 : fp.mask });
+  }
+  return out;
+}
+
+/** Whether any of the steps `only` picks is enabled (a state whose steps all sleep is no deadlock). */
+export function anyEnabled(world: World, steppers: Steppers, ids: StepIds, only: (idx: number) => boolean): boolean {
+  for (const name of candidateSteps(world)) {
+    if (only(ids.idx(name)) && step(world, steppers, name, false) !== null) return true;
+  }
+  return false;
+}

@@ -1,0 +1,180 @@
+import type { ActorId, InFlight, World } from '../domain/index.js';
+import type { Steppers } from '../runtime/step.js';
+import type { MachineStepper } from '../runtime/xstateStep.js';
+import { SYMMETRIES, type Canonicaliser } from './symmetry.js';
+
+/** Actor-state ids of one stepper mapped to classes of a symmetry reduction (symmetry.ts). */
+class Classes {
+  readonly ofState: number[] = [];
+  readonly byKey = new Map<string, number>();
+  readonly representative: World['actors'][number][] = [];
+  readonly keys: string[] = [];
+  constructor(readonly canon: Canonicaliser) {}
+}
+
+/**
+ * A world as a short vector of small integers: each actor's interned state id (MachineStepper
+ * hash-conses actor states, so equal states are one object with one id) and one id for the
+ * network. Equal worlds give equal vectors and different worlds different ones: the vector IS the
+ * state, not a lossy hash of it, so the visited set built on it is exact.
+ *
+ * The network is put in a canonical order first: messages are FIFO only per (sender, receiver)
+ * pair and a step always takes the oldest message of one pair, so two worlds whose queues differ
+ * only in how different pairs interleave have the same future; they are one state.
+ */
+export class Fingerprinter {
+  /** Vector length: one id per actor, then the network. */
+  readonly width: number;
+  private readonly steppers: readonly MachineStepper[];
+  /** Per position: the symmetry classes of its stepper, or undefined (exact ids). */
+  private readonly classes: (Classes | undefined)[];
+  private readonly msgByEvent = new WeakMap<object, Map<ActorId, number>>();
+  private readonly msgByKey = new Map<string, number>();
+  private readonly netByKey = new Map<string, number>([['', 0]]);
+  private readonly netCache = new WeakMap<readonly InFlight[], number>();
+  /** Message ids to their content, for workers that exchange worlds. */
+  readonly messages: InFlight[] = [];
+  /** Network ids to their canonical message ids. */
+  readonly nets: (readonly number[])[] = [[]];
+
+  constructor(steppers: Steppers, symmetry = true) {
+    this.steppers = steppers.byPosition;
+    this.width = steppers.byPosition.length + 1;
+    const byStepper = new Map<MachineStepper, Classes>();
+    this.classes = steppers.byPosition.map((st) => {
+      const canon = symmetry ? SYMMETRIES[st.kind] : undefined;
+      if (canon === undefined) return undefined;
+      let c = byStepper.get(st);
+      if (c === undefined) {
+        c = new Classes(canon);
+        byStepper.set(st, c);
+      }
+      return c;
+    });
+  }
+
+  /** The vector entry of the actor at `pos`: its state id, or its symmetry class. */
+  private actorId(pos: number, snap: World['actors'][number]): number {
+    const st = this.steppers[pos] as MachineStepper;
+    const id = st.idOf(snap);
+    const cls = this.classes[pos];
+    if (cls === undefined) return id;
+    const hit = cls.ofState[id];
+    if (hit !== undefined) return hit;
+    const key = cls.canon(snap) ?? st.keyOfId(id);
+    let c = cls.byKey.get(key);
+    if (c === undefined) {
+      c = cls.representative.length;
+      cls.representative.push(st.snapOfId(id));
+      cls.keys.push(key);
+      cls.byKey.set(key, c);
+    }
+    cls.ofState[id] = c;
+    return c;
+  }
+
+  /** The content key of vector entry `v` at `pos` (equal across processes for equal states). */
+  contentKey(pos: number, v: number): string {
+    const cls = this.classes[pos];
+    return cls === undefined ? (this.steppers[pos] as MachineStepper).keyOfId(v) : (cls.keys[v] as string);
+  }
+
+  /** Writes the vector of `world` into `out[0..width)` and returns its 32-bit hash. */
+  encode(world: World, out: Uint32Array): number {
+    const actors = world.actors;
+    const n = this.steppers.length;
+    let h = 0x9747b28c ^ this.width;
+    for (let i = 0; i < n; i++) {
+      const v = this.actorId(i, actors[i] as World['actors'][number]);
+      out[i] = v;
+      h = mix(h, v);
+    }
+    const net = this.netId(world.net);
+    out[n] = net;
+    return fmix(mix(h, net));
+  }
+
+  /** The id of a network (its canonical message order). */
+  netId(net: readonly InFlight[]): number {
+    if (net.length === 0) return 0;
+    const cached = this.netCache.get(net);
+    if (cached !== undefined) return cached;
+    const ids = canonicalOrder(net).map((m) => this.messageId(m));
+    const key = ids.join(',');
+    let id = this.netByKey.get(key);
+    if (id === undefined) {
+      id = this.nets.length;
+      this.nets.push(ids);
+      this.netByKey.set(key, id);
+    }
+    this.netCache.set(net, id);
+    return id;
+  }
+
+  /** A stable id per distinct (receiver, event); events from memoized transitions are shared objects. */
+  messageId(m: InFlight): number {
+    let byTo = this.msgByEvent.get(m.event);
+    const hit = byTo?.get(m.to);
+    if (hit !== undefined) return hit;
+    const key = `${m.to}\u0000${JSON.stringify(m.event)}`;
+    let id = this.msgByKey.get(key);
+    if (id === undefined) {
+      id = this.messages.length;
+      this.messages.push(m);
+      this.msgByKey.set(key, id);
+    }
+    if (byTo === undefined) {
+      byTo = new Map();
+      this.msgByEvent.set(m.event, byTo);
+    }
+    byTo.set(m.to, id);
+    return id;
+  }
+
+  /** A world the vector stands for (actor states by id, a representative per class, network by id). */
+  decode(vec: ArrayLike<number>): World {
+    const n = this.steppers.length;
+    const actors = [];
+    for (let i = 0; i < n; i++) {
+      const cls = this.classes[i];
+      const v = vec[i] as number;
+      actors.push(cls === undefined ? (this.steppers[i] as MachineStepper).snapOfId(v) : (cls.representative[v] as World['actors'][number]));
+    }
+    const ids = this.nets[vec[n] as number];
+    if (ids === undefined) throw new RangeError(`no network with id ${vec[n]}`);
+    return { actors, net: ids.map((id) => this.messages[id] as InFlight) };
+  }
+}
+
+/** Messages grouped per (receiver, sender) pair in a fixed pair order, FIFO inside each pair. */
+export function canonicalOrder(net: readonly InFlight[]): readonly InFlight[] {
+  if (net.length < 2) return net;
+  const pairs = new Map<string, InFlight[]>();
+  for (const m of net) {
+    const k = `${m.to}<${m.event.from}`;
+    const q = pairs.get(k);
+    if (q === undefined) pairs.set(k, [m]);
+    else q.push(m);
+  }
+  if (pairs.size === 1) return net;
+  return [...pairs.keys()].sort().flatMap((k) => pairs.get(k) as InFlight[]);
+}
+
+/** MurmurHash3's 32-bit block mix and finaliser. */
+export function mix(h: number, v: number): number {
+  let k = Math.imul(v, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

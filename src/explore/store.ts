@@ -1,0 +1,165 @@
+import { fmix, mix } from './fingerprint.js';
+
+/**
+ * The visited-state set: exact, in typed arrays. A state is its fingerprint vector
+ * (fingerprint.ts), stored LEB128-packed in one byte arena (actor-state ids are small, so most
+ * take one or two bytes), found through an open-addressing table of state ids. Each state also
+ * keeps its BFS parent and the step that reached it, so a counterexample is rebuilt by walking
+ * parents and replaying their choices from the initial world.
+ */
+export class StateStore {
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private offsets = new Uint32Array(1 << 12);
+  private table: Int32Array;
+  private mask: number;
+  private readonly scratch: Uint8Array;
+  /** Parent state id (−1 for the initial state). */
+  parent = new Int32Array(1 << 12);
+  /** Interned step id of the step from the parent. */
+  choice = new Uint16Array(1 << 12);
+  size = 0;
+  /** Whether the last `add` inserted a new state. */
+  added = false;
+
+  constructor(readonly width: number) {
+    this.scratch = new Uint8Array(width * 5);
+    this.table = new Int32Array(1 << 13).fill(-1);
+    this.mask = this.table.length - 1;
+  }
+
+  /** The id of the state with vector `vec` (hash `hash`), inserting it with `parent`/`choice` if new. */
+  add(vec: ArrayLike<number>, hash: number, parent: number, choice: number): number {
+    const len = this.pack(vec);
+    const s = this.scratch;
+    let slot = hash & this.mask;
+    for (;;) {
+      const id = this.table[slot] as number;
+      if (id < 0) break;
+      const start = this.offsets[id] as number;
+      const end = id + 1 < this.size ? (this.offsets[id + 1] as number) : this.used;
+      if (end - start === len) {
+        let i = 0;
+        const a = this.arena;
+        while (i < len && a[start + i] === s[i]) i++;
+        if (i === len) {
+          this.added = false;
+          return id;
+        }
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const id = this.size;
+    this.ensure(id + 1, len);
+    this.arena.set(s.subarray(0, len), this.used);
+    this.offsets[id] = this.used;
+    this.used += len;
+    this.parent[id] = parent;
+    this.choice[id] = choice;
+    this.table[slot] = id;
+    this.size = id + 1;
+    this.added = true;
+    if (this.size * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  /** The vector of state `id`, unpacked into `out`. */
+  vector(id: number, out: Uint32Array): Uint32Array {
+    let p = this.offsets[id] as number;
+    for (let i = 0; i < this.width; i++) {
+      let v = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        b = this.arena[p++] as number;
+        v += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b & 0x80);
+      out[i] = v;
+    }
+    return out;
+  }
+
+  /** Bytes held by the store's typed arrays (allocated, not just used). */
+  get bytes(): number {
+    return this.arena.byteLength + this.offsets.byteLength + this.table.byteLength + this.parent.byteLength + this.choice.byteLength;
+  }
+
+  /** Bytes actually used per state (arena share, offset, parent, choice, table slots at the current load). */
+  get usedBytesPerState(): number {
+    if (this.size === 0) return 0;
+    return (this.used + this.size * (4 + 4 + 2) + this.table.byteLength) / this.size;
+  }
+
+  /** The path of interned choices from the initial state to `id`. */
+  pathTo(id: number): number[] {
+    const path: number[] = [];
+    for (let s = id; (this.parent[s] as number) >= 0; s = this.parent[s] as number) path.push(this.choice[s] as number);
+    return path.reverse();
+  }
+
+  private pack(vec: ArrayLike<number>): number {
+    const s = this.scratch;
+    let p = 0;
+    for (let i = 0; i < this.width; i++) {
+      let v = vec[i] as number;
+      while (v >= 0x80) {
+        s[p++] = (v & 0x7f) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      s[p++] = v;
+    }
+    return p;
+  }
+
+  private ensure(states: number, len: number): void {
+    if (states > this.offsets.length) {
+      const n = this.offsets.length * 2;
+      this.offsets = growU32(this.offsets, n);
+      this.parent = growI32(this.parent, n);
+      this.choice = growU16(this.choice, n);
+    }
+    if (this.used + len > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      a.set(this.arena.subarray(0, this.used));
+      this.arena = a;
+    }
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    const vec = new Uint32Array(this.width);
+    for (let id = 0; id < this.size; id++) {
+      this.vector(id, vec);
+      let slot = hashVector(vec, this.width) & mask;
+      while ((table[slot] as number) >= 0) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
+
+/** The hash `Fingerprinter.encode` returns for a vector. */
+export function hashVector(vec: ArrayLike<number>, width: number): number {
+  let h = 0x9747b28c ^ width;
+  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
+  return fmix(h);
+}
+
+function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+function growU16(a: Uint16Array, n: number): Uint16Array<ArrayBuffer> {
+  const b = new Uint16Array(n);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,58 @@
+import { formatGpuPte, formatPte, type Pfn, type World } from '../domain/index.js';
+import { livePtes } from './pages.js';
+import type { Invariant } from './types.js';
+import { dmirrors, gpuMmus, kernelState } from './view.js';
+
+/** Who holds atomic permission on a pfn right now, as a human-readable description. */
+interface DeviceAtomic {
+  readonly pfn: Pfn;
+  readonly who: string;
+}
+
+function deviceAtomics(world: World): readonly DeviceAtomic[] {
+  const out: DeviceAtomic[] = [];
+  for (const m of gpuMmus(world)) {
+    for (const [vpn, p] of Object.entries(m.g.ptes)) {
+      // gp100_vmm_pgt_pfn: a host PTE without RO and without ATOMIC_DISABLE lets the GPU do atomics.
+      if (p.valid && !p.ro && !p.atomicDisable && p.aperture === 'host') {
+        out.push({ pfn: p.pfn, who: `${m.device} GPU PTE vpn ${vpn} = ${formatGpuPte(p)}` });
+      }
+    }
+    for (const a of m.g.inflight) {
+      out.push({ pfn: a.pfn, who: `${m.device} in-flight atomic of ${a.channel} on vpn ${a.vpn} (pfn ${a.pfn})` });
+    }
+  }
+  for (const d of dmirrors(world)) {
+    for (const [vpn, e] of Object.entries(d.pt)) {
+      if (e.tag === 'ATOMIC') out.push({ pfn: e.pfn, who: `${d.id} mirror entry vpn ${vpn} = ATOMIC pfn ${e.pfn}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * S1 atomic exclusion (domain.md §3.1): no pfn is both mapped for device atomics (a GPU PTE with
+ * atomics enabled, a GPU atomic between its read and write halves, a dmirror ATOMIC entry) and
+ * present in some live CPU page table. The kernel guarantees it by ordering: make_device_exclusive
+ * clears and flushes the CPU PTE before the driver programs the device (mm/rmap.c), and
+ * remove_device_exclusive_entry runs the notifiers (→ nouveau PFNCLR, which drains in-flight
+ * accesses) before restore_exclusive_pte makes the PTE present again (mm/memory.c).
+ */
+export const S1: Invariant = {
+  id: 'S1',
+  title: 'atomic exclusion: no device atomic mapping of a page the CPU has present',
+  kernel:
+    'mm/rmap.c make_device_exclusive (clear+flush before device map); mm/memory.c remove_device_exclusive_entry ' +
+    '(mmu_notifier_invalidate_range_start before restore_exclusive_pte); nouveau_svm.c nouveau_svmm_invalidate_range_start (PFNCLR)',
+  state: (_ctx, world) => {
+    const cpu = livePtes(kernelState(world)).filter((p) => p.pte.kind === 'present');
+    const atomics = deviceAtomics(world);
+    for (const a of atomics) {
+      const c = cpu.find((p) => p.pte.kind === 'present' && p.pte.pfn === a.pfn);
+      if (c !== undefined) {
+        return `${a.who} while mm ${c.mm} vpn ${c.vpn} is ${formatPte(c.pte)}: CPU and device can both access pfn ${a.pfn}`;
+      }
+    }
+    return null;
+  },
+};

@@ -1,0 +1,108 @@
+import type { CpuOp, GpuOp, Vpn, World } from '../domain/index.js';
+import { readWord } from './pages.js';
+import type { Invariant, PropertyContext } from './types.js';
+import { cpuThreads, gpuChannels, gpuMmus, kernelState } from './view.js';
+
+const key = (vpn: Vpn, word: number): string => `${vpn}:${word}`;
+
+/** Words an op may change other than by an atomic add, and pages whose contents it may replace. */
+function disqualifies(op: CpuOp | GpuOp, words: Set<string>, pages: Array<readonly [Vpn, Vpn]>): void {
+  switch (op.op) {
+    case 'load':
+    case 'prefetch':
+    case 'atomicAdd':
+    case 'fork':
+    case 'mprotect':
+    case 'clearRefs':
+    case 'exit':
+      return;
+    case 'store':
+    case 'add':
+    case 'atomicCas':
+      words.add(key(op.vpn, op.word));
+      return;
+    // zap_page_range: the next touch maps a fresh zeroed page.
+    case 'munmap':
+    case 'madviseDontneed':
+      pages.push([op.start, op.end]);
+      return;
+    case 'dmirror':
+      // dmirror_write copies a user buffer into the pages; the other ioctls only read them.
+      if (op.cmd === 'HMM_DMIRROR_WRITE') pages.push([op.start, op.start + op.npages]);
+      return;
+  }
+}
+
+interface Target {
+  readonly vpn: Vpn;
+  readonly word: number;
+  readonly init: number;
+  /** Σ values of the adds that completed (ops before each actor's pc). */
+  readonly done: number;
+  readonly adds: number;
+}
+
+function targets(ctx: PropertyContext, world: World): readonly Target[] | null {
+  const cpus = cpuThreads(world);
+  const chans = gpuChannels(world);
+  const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
+  // After fork a word has one value per process and the child's adds go to its own copy.
+  if (cpus.some((t) => t.program.some((o) => o.op === 'fork'))) return null;
+  const words = new Set<string>();
+  const pages: Array<readonly [Vpn, Vpn]> = [];
+  for (const a of all) for (const op of a.program) disqualifies(op, words, pages);
+  const sums = new Map<string, { vpn: Vpn; word: number; done: number; adds: number }>();
+  for (const a of all) {
+    a.program.forEach((op, i) => {
+      if (op.op !== 'atomicAdd') return;
+      const k = key(op.vpn, op.word);
+      if (words.has(k) || pages.some(([s, e]) => s <= op.vpn && op.vpn < e)) return;
+      const t = sums.get(k) ?? { vpn: op.vpn, word: op.word, done: 0, adds: 0 };
+      sums.set(k, i < a.pc ? { ...t, done: t.done + op.value, adds: t.adds + 1 } : t);
+    });
+  }
+  return [...sums.entries()].map(([k, t]) => ({ ...t, init: ctx.initWords.get(k) ?? 0 }));
+}
+
+/** The word has a GPU atomic between its read and its write half (its new value is not stored yet). */
+function gpuAtomicInFlight(world: World, vpn: Vpn, word: number): boolean {
+  const chans = gpuChannels(world);
+  return gpuMmus(world).some((m) =>
+    m.g.inflight.some((f) => {
+      if (f.vpn !== vpn) return false;
+      const ch = chans.find((c) => c.id === f.channel);
+      const op = ch?.program[ch.pc];
+      // Unknown channel or op: assume it is this word (never report a half-done add as lost).
+      return op === undefined || op.word === word;
+    }),
+  );
+}
+
+/**
+ * S2 no lost update (domain.md §3.1): on a word that only atomic adds change, whenever no GPU
+ * atomic on it is half done, its value through mm 0's page table is init + Σ completed adds.
+ * Holds because the GPU's non-atomic read-then-write is only possible under an atomic-enabled GPU
+ * PTE, which exists only while the CPU PTE is device-exclusive (S1), and a CPU access to it first
+ * revokes the GPU PTE and drains in-flight accesses (nouveau_svmm_invalidate_range_start → PFNCLR,
+ * gp100_vmm_pfn_clear's TLB flush). A `none` PTE is skipped (zapped or never touched).
+ */
+export const S2: Invariant = {
+  id: 'S2',
+  title: 'no lost update: atomic-only words equal init + completed adds',
+  kernel: 'mm/memory.c remove_device_exclusive_entry; nouveau_svm.c nouveau_svmm_invalidate_range_start; nvkm vmmgp100.c gp100_vmm_pfn_clear',
+  state: (ctx, world) => {
+    const ts = targets(ctx, world);
+    if (ts === null || ts.length === 0) return null;
+    const k = kernelState(world);
+    for (const t of ts) {
+      if (gpuAtomicInFlight(world, t.vpn, t.word)) continue;
+      const r = readWord(k, 0, t.vpn, t.word);
+      if (r.kind !== 'value') continue;
+      const want = t.init + t.done;
+      if (r.value !== want) {
+        return `mm 0 vpn ${t.vpn} word ${t.word} = ${r.value}, expected ${want} (init ${t.init} + ${t.adds} completed atomic adds): an update was lost`;
+      }
+    }
+    return null;
+  },
+};

@@ -1,49 +1,9 @@
-import type { Scenario } from '../types.js';
+import { atomicThrash } from './atomicThrash.js';
 
-/**
- * Differs from peer-2cpu-1gpu only in the number of CPU threads, so state counts can be
- * compared across sizes and with other model checkers.
- */
-export const peer3Cpu1Gpu: Scenario = {
-  name: 'peer-3cpu-1gpu',
-  description: 'Three CPU threads and one GPU channel, two atomic increments each, on one word on linux-5.14 (domain.md §6 T6, scaled).',
-  variant: 'linux-5.14',
-  mutations: [],
-  devices: [{ id: 'gpu0', driver: 'nouveau' }],
-  regions: [{
-    id: 'buf', pages: 1, wordsPerPage: 1, mapping: 'private-anon', prot: 'rw', populate: 'write', init: [0],
-  }],
-  cpu: [
-    {
-      id: 'cpu0',
-      program: [
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-      ],
-    },
-    {
-      id: 'cpu1',
-      program: [
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-      ],
-    },
-    {
-      id: 'cpu2',
-      program: [
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-        { op: 'atomicAdd', at: 'buf:0', value: 1 },
-      ],
-    },
-  ],
-  gpu: [{
-    id: 'ch0',
-    device: 'gpu0',
-    program: [
-      { op: 'atomicAdd', at: 'buf:0', value: 1 },
-      { op: 'atomicAdd', at: 'buf:0', value: 1 },
-    ],
-  }],
-  kernel: [],
-  check: { invariants: 'all', liveness: true },
-};
+/** Differs from peer-2cpu-1gpu only in the number of CPU threads, so state counts compare across sizes. */
+export const peer3Cpu1Gpu = atomicThrash(
+  'peer-3cpu-1gpu',
+  'Three CPU threads and one GPU channel, two atomic increments each, on one word on linux-5.14 (domain.md §6 T6, scaled).',
+  'linux-5.14',
+  3,
+);

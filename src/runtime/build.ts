@@ -36,10 +36,22 @@ export interface Model {
 export interface ModelOptions {
   readonly variant?: string;
   readonly mutations?: readonly string[];
-  /** Iterations of nouveau's retry loops before the 1 s timeout fires (HMM_RANGE_DEFAULT_TIMEOUT). */
+  /** Iterations of the drivers' retry loops before the 1 s timeout fires; default `defaultRetryBound`. */
   readonly retryBound?: number;
   /** Where the scenario came from, for error messages. */
   readonly file?: string;
+}
+
+/**
+ * HMM_RANGE_DEFAULT_TIMEOUT as an iteration count. The kernel gives up after 1 s; a scenario's
+ * finite programs cannot keep a page busy that long, so the bound sits above the number of
+ * invalidations the other actors can cause (each CPU or GPU memory op, ioctl and syscall can cause
+ * at most one round). A fault that still runs out of retries livelocked on its own, which is what
+ * `gpu-progress` reports, rather than losing a race the real timeout would have waited out.
+ */
+export function defaultRetryBound(scenario: Scenario): number {
+  const ops = scenario.cpu.reduce((n, t) => n + t.program.length, 0) + scenario.gpu.reduce((n, c) => n + c.program.length, 0);
+  return ops + 2;
 }
 
 export function layoutOf(scenario: Scenario): Layout {
@@ -150,7 +162,7 @@ export function buildModel(scenario: Scenario, opts: ModelOptions = {}): Model {
   const bad = mutations.find((m) => !isMutationId(m));
   if (bad !== undefined) throw new ScenarioError(file, '$.mutations', `unknown mutation '${bad}'`);
   refuseUnmodelled(scenario, file);
-  const flags = flagsFor(variant, mutations as readonly MutationId[], opts.retryBound);
+  const flags = flagsFor(variant, mutations as readonly MutationId[], opts.retryBound ?? scenario.check.retryBound ?? defaultRetryBound(scenario));
   const layout = layoutOf(scenario);
   const machines = buildMachines(flags);
 

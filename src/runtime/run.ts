@@ -1,4 +1,4 @@
-import type { ActorSnap, World } from '../domain/index.js';
+import type { ActorSnap, KernelState, World } from '../domain/index.js';
 import type { Invariant, PropertyContext, Violation } from '../invariants/types.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Model } from './build.js';
@@ -67,12 +67,30 @@ export function checkStep(
   return checkState(ctx, invariants, after);
 }
 
+/** Who holds what when nothing can move: the folio locks and mmap locks, as a lockdep report would list them. */
+function heldLocks(world: World): string[] {
+  const held: string[] = [];
+  for (const a of world.actors) {
+    if (a.kind !== 'kernelMm') continue;
+    const k = a.context['k'] as KernelState;
+    for (const f of k.folios) if (f.locked !== null) held.push(`folio ${f.pfn} locked by ${f.locked}`);
+    for (const mm of k.mms) {
+      if (mm.mmapLock.writer !== null) held.push(`mm ${mm.id} mmap_lock held for write by ${mm.mmapLock.writer}`);
+      for (const r of mm.mmapLock.readers) held.push(`mm ${mm.id} mmap_lock held for read by ${r}`);
+    }
+  }
+  return held;
+}
+
 export function deadlockOf(world: World): Violation | null {
   const stuck = world.actors.filter((a) => !actorFinished(a));
   if (stuck.length === 0) return null;
+  const held = heldLocks(world);
   return {
     invariant: 'deadlock',
-    message: `no step is enabled but ${stuck.map((a) => `${a.id} (${JSON.stringify(a.value)})`).join(', ')} cannot finish`,
+    message:
+      `no step is enabled but ${stuck.map((a) => `${a.id} (${JSON.stringify(a.value)})`).join(', ')} cannot finish` +
+      (held.length === 0 ? '' : `; held: ${held.join(', ')}`),
   };
 }
 

@@ -99,6 +99,12 @@ export interface Check {
   /** `all`, or ids such as `S1`, `deadlock`, `op-expectation`, `gpu-progress`. */
   readonly invariants: 'all' | readonly string[];
   readonly liveness: boolean;
+  /**
+   * Iterations of the drivers' retry loops before HMM_RANGE_DEFAULT_TIMEOUT fires. Default: above
+   * what the other actors can cause (`defaultRetryBound` in src/runtime/build.ts); a smaller bound
+   * explores faster but may report a timeout the kernel's 1 s would have waited out.
+   */
+  readonly retryBound?: number;
 }
 
 export interface FinalWord {

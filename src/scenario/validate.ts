@@ -49,6 +49,7 @@ export const SCENARIO_LIMITS = Object.freeze({
   opsPerProgram: 64,
   /** Each fork doubles the processes running the rest of the program. */
   forksPerProgram: 3,
+  retryBound: 64,
 });
 
 export const INVARIANT_ID_PATTERN = /^(S\d+|deadlock|op-expectation|gpu-progress)$/;
@@ -350,7 +351,7 @@ class Validator {
 
   private check(raw: unknown, path: string): Check {
     const o = this.object(raw, path, 'a check object');
-    this.keys(o, path, ['invariants', 'liveness'], [], 'check');
+    this.keys(o, path, ['invariants', 'liveness', 'retryBound'], [], 'check');
     const invPath = childPath(path, 'invariants');
     let invariants: Check['invariants'] = 'all';
     if (o.invariants !== undefined && o.invariants !== 'all') {
@@ -364,7 +365,9 @@ class Validator {
       });
     }
     const liveness = o.liveness === undefined ? false : this.boolean(o.liveness, childPath(path, 'liveness'));
-    return { invariants, liveness };
+    if (o.retryBound === undefined) return { invariants, liveness };
+    const retryBound = this.count(o.retryBound, childPath(path, 'retryBound'), SCENARIO_LIMITS.retryBound, 'retries');
+    return { invariants, liveness, retryBound };
   }
 
   private expect(raw: unknown, path: string): Expect {

@@ -373,3 +373,17 @@ describe('parseScenarioText', () => {
     expect(errorOf(() => parseScenarioText(text, 'x.json')).path).toBe('$.variant');
   });
 });
+
+describe('check.retryBound', () => {
+  const base = (check: unknown): unknown => ({
+    name: 'rb', description: 'd', devices: [], regions: [{ id: 'buf', pages: 1 }], cpu: [], gpu: [], check,
+  });
+  it('is optional and kept when given', () => {
+    expect(validateScenario(base({ liveness: true }), 'f.json').check.retryBound).toBeUndefined();
+    expect(validateScenario(base({ retryBound: 2 }), 'f.json').check.retryBound).toBe(2);
+  });
+  it('must be a positive integer within the limit', () => {
+    expect(() => validateScenario(base({ retryBound: 0 }), 'f.json')).toThrow(/f\.json: \$\.check\.retryBound: must be at least 1/);
+    expect(() => validateScenario(base({ retryBound: 1000 }), 'f.json')).toThrow(/\$\.check\.retryBound: 1000 is more than 64/);
+  });
+});

@@ -10,4 +10,6 @@ export interface CliIo {
   /** Replaces `path` with `text` atomically: readers see the old file or the whole new one, never a part. */
   writeFile(path: string, text: string): void;
   exists(path: string): boolean;
+  /** stderr is a terminal (progress can redraw one line); absent = no. */
+  readonly stderrIsTTY?: boolean;
 }

@@ -8,3 +8,4 @@ export * from './variants.js';
 export * from './world.js';
 export * from './envelopes.js';
 export * from './program.js';
+export * from './inputError.js';

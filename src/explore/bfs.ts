@@ -7,8 +7,8 @@ import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
 import { StateStore } from './store.js';
-import type { ExploreTarget } from './target.js';
-import type { Counterexample, ExploreOptions, ExploreResult } from './types.js';
+import { normaliser, type ExploreTarget } from './target.js';
+import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './types.js';
 
 /**
  * Breadth-first search over distinct worlds, level by level. The first violation of the lowest
@@ -23,15 +23,17 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
   const budget = new Budget(opts);
   const channels = channelPositions(target.kinds);
   const graph = target.liveness ? new StateGraph() : null;
+  const norm = normaliser(target);
+  const initial = norm(target.initial);
   let transitions = 0;
   let depth = 0;
-  let frontier: World[] = [target.initial];
-  let frontierIds: number[] = [store.add(vec, fp.encode(target.initial, vec), -1, 0)];
+  let frontier: World[] = [initial];
+  let frontierIds: number[] = [store.add(vec, fp.encode(initial, vec), -1, 0)];
   let best: { violation: Violation; path: number[] } | null = null;
   const found = (violation: Violation, path: number[]): void => {
     if (best === null || path.length < best.path.length) best = { violation, path };
   };
-  const progress = (): { states: number; transitions: number; depth: number; frontier: number; seconds: number } => ({
+  const progress = (): Progress => ({
     states: store.size,
     transitions,
     depth,
@@ -63,7 +65,8 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
         const s = succ[k] as (typeof succ)[number];
         transitions++;
         const after = s.outcome.world;
-        const nid = store.add(vec, fp.encode(after, vec), id, s.idx);
+        const stored = norm(after);
+        const nid = store.add(vec, fp.encode(stored, vec), id, s.idx);
         graph?.addEdge(id, nid, s.idx, masks?.progress[k] === true);
         const sv = best === null ? stepViolation(target, world, s.outcome.deliveries, after) : null;
         if (sv !== null) found(sv, [...store.pathTo(id), s.idx]);
@@ -72,7 +75,7 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
             const v = stateViolation(target, after);
             if (v !== null) found(v, store.pathTo(nid));
           }
-          next.push(after);
+          next.push(stored);
           nextIds.push(nid);
           if (budget.overStates(store.size)) break search;
         }

@@ -7,8 +7,8 @@ import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
 import { StateStore } from './store.js';
-import type { ExploreTarget } from './target.js';
-import type { ExploreOptions, ExploreResult } from './types.js';
+import { normaliser, type ExploreTarget } from './target.js';
+import type { ExploreOptions, ExploreResult, Progress } from './types.js';
 
 /** A step in a sleep set, with the footprint it had when it was put there. */
 interface Sleeper {
@@ -57,13 +57,14 @@ export function dfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
   const channels = channelPositions(target.kinds);
   const graph = target.liveness ? new StateGraph() : null;
   const alwaysRead = alwaysReadMask(target.steppers);
+  const norm = normaliser(target);
   let storedSleep = new Int32Array(1 << 12);
   const stack: Frame[] = [];
   let transitions = 0;
   let maxDepth = 0;
   let violation: { violation: Violation; path: number[] } | null = null;
 
-  const progress = (): { states: number; transitions: number; depth: number; frontier: number; seconds: number } => ({
+  const progress = (): Progress => ({
     states: store.size,
     transitions,
     depth: stack.length,
@@ -102,7 +103,10 @@ export function dfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
 
   const v0 = stateViolation(target, target.initial);
   if (v0 !== null) violation = { violation: v0, path: [] };
-  else push(target.initial, store.add(vec, fp.encode(target.initial, vec), -1, 0), 0, []);
+  else {
+    const initial = norm(target.initial);
+    push(initial, store.add(vec, fp.encode(initial, vec), -1, 0), 0, []);
+  }
 
   while (violation === null && stack.length > 0) {
     const f = stack[stack.length - 1] as Frame;
@@ -124,7 +128,8 @@ export function dfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
       for (const z of f.done) if (independent(z.mask, s.mask, alwaysRead)) childSleep.push(z);
       if (s.idx < SLEEP_BITS) f.done.push({ idx: s.idx, mask: s.mask });
     }
-    const nid = store.add(vec, fp.encode(after, vec), f.id, s.idx);
+    const stored = norm(after);
+    const nid = store.add(vec, fp.encode(stored, vec), f.id, s.idx);
     graph?.addEdge(f.id, nid, s.idx, f.progress?.[f.next - 1] === true);
     if (store.added) {
       const v = stateViolation(target, after);
@@ -141,13 +146,13 @@ export function dfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
         }
         storedSleep[nid] = bitsOf(childSleep);
       }
-      push(after, nid, f.depth + 1, childSleep);
+      push(stored, nid, f.depth + 1, childSleep);
     } else if (reduction) {
       const old = storedSleep[nid] as number;
       const missing = old & ~bitsOf(childSleep);
       if (missing !== 0) {
         storedSleep[nid] = old & bitsOf(childSleep);
-        push(after, nid, f.depth + 1, childSleep, missing);
+        push(stored, nid, f.depth + 1, childSleep, missing);
       }
     }
     if (budget.tick(progress)) break;

@@ -1,4 +1,5 @@
-import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type World } from '../domain/index.js';
+import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type ActorSnap, type World } from '../domain/index.js';
+import type { MachineStepper } from '../runtime/xstateStep.js';
 import { candidateSteps, step, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
 
 /**
@@ -11,6 +12,8 @@ export class StepIds {
   readonly names: StepId[] = [];
   /** World position of the actor whose step it is (the receiver, for a delivery). */
   readonly actor: number[] = [];
+  /** The actor's position for its own step (STEP), −1 for a delivery. */
+  readonly ownStep: number[] = [];
 
   constructor(private readonly index: ReadonlyMap<ActorId, number>) {}
 
@@ -23,6 +26,7 @@ export class StepIds {
       if (pos === undefined) throw new Error(`step '${name}' of no actor`);
       this.names.push(name);
       this.actor.push(pos);
+      this.ownStep.push(lt < 0 ? pos : -1);
       this.byName.set(name, i);
     }
     return i;
@@ -73,6 +77,9 @@ export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (i
   for (const name of candidateSteps(world)) {
     const idx = ids.idx(name);
     if (skip !== undefined && skip(idx)) continue;
+    // An actor whose state takes no STEP cannot take its own step: skip it without running step().
+    const own = ids.ownStep[idx];
+    if (own !== undefined && own >= 0 && !(steppers.byPosition[own] as MachineStepper).acceptsStep(world.actors[own] as ActorSnap)) continue;
     fp.mask = 0;
     fp.overflow = false;
     const o = step(world, steppers, name, true, fp);

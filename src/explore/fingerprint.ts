@@ -1,16 +1,6 @@
 import type { ActorId, InFlight, World } from '../domain/index.js';
 import type { Steppers } from '../runtime/step.js';
 import type { MachineStepper } from '../runtime/xstateStep.js';
-import { SYMMETRIES, type Canonicaliser } from './symmetry.js';
-
-/** Actor-state ids of one stepper mapped to classes of a symmetry reduction (symmetry.ts). */
-class Classes {
-  readonly ofState: number[] = [];
-  readonly byKey = new Map<string, number>();
-  readonly representative: World['actors'][number][] = [];
-  readonly keys: string[] = [];
-  constructor(readonly canon: Canonicaliser) {}
-}
 
 /**
  * A world as a short vector of small integers: each actor's interned state id (MachineStepper
@@ -26,8 +16,6 @@ export class Fingerprinter {
   /** Vector length: one id per actor, then the network. */
   readonly width: number;
   private readonly steppers: readonly MachineStepper[];
-  /** Per position: the symmetry classes of its stepper, or undefined (exact ids). */
-  private readonly classes: (Classes | undefined)[];
   private readonly msgByEvent = new WeakMap<object, Map<ActorId, number>>();
   private readonly msgByKey = new Map<string, number>();
   private readonly netByKey = new Map<string, number>([['', 0]]);
@@ -37,46 +25,14 @@ export class Fingerprinter {
   /** Network ids to their canonical message ids. */
   readonly nets: (readonly number[])[] = [[]];
 
-  constructor(steppers: Steppers, symmetry = true) {
+  constructor(steppers: Steppers) {
     this.steppers = steppers.byPosition;
     this.width = steppers.byPosition.length + 1;
-    const byStepper = new Map<MachineStepper, Classes>();
-    this.classes = steppers.byPosition.map((st) => {
-      const canon = symmetry ? SYMMETRIES[st.kind] : undefined;
-      if (canon === undefined) return undefined;
-      let c = byStepper.get(st);
-      if (c === undefined) {
-        c = new Classes(canon);
-        byStepper.set(st, c);
-      }
-      return c;
-    });
-  }
-
-  /** The vector entry of the actor at `pos`: its state id, or its symmetry class. */
-  private actorId(pos: number, snap: World['actors'][number]): number {
-    const st = this.steppers[pos] as MachineStepper;
-    const id = st.idOf(snap);
-    const cls = this.classes[pos];
-    if (cls === undefined) return id;
-    const hit = cls.ofState[id];
-    if (hit !== undefined) return hit;
-    const key = cls.canon(snap) ?? st.keyOfId(id);
-    let c = cls.byKey.get(key);
-    if (c === undefined) {
-      c = cls.representative.length;
-      cls.representative.push(st.snapOfId(id));
-      cls.keys.push(key);
-      cls.byKey.set(key, c);
-    }
-    cls.ofState[id] = c;
-    return c;
   }
 
   /** The content key of vector entry `v` at `pos` (equal across processes for equal states). */
   contentKey(pos: number, v: number): string {
-    const cls = this.classes[pos];
-    return cls === undefined ? (this.steppers[pos] as MachineStepper).keyOfId(v) : (cls.keys[v] as string);
+    return (this.steppers[pos] as MachineStepper).keyOfId(v);
   }
 
   /** Writes the vector of `world` into `out[0..width)` and returns its 32-bit hash. */
@@ -85,7 +41,7 @@ export class Fingerprinter {
     const n = this.steppers.length;
     let h = 0x9747b28c ^ this.width;
     for (let i = 0; i < n; i++) {
-      const v = this.actorId(i, actors[i] as World['actors'][number]);
+      const v = (this.steppers[i] as MachineStepper).idOf(actors[i] as World['actors'][number]);
       out[i] = v;
       h = mix(h, v);
     }
@@ -131,15 +87,11 @@ export class Fingerprinter {
     return id;
   }
 
-  /** A world the vector stands for (actor states by id, a representative per class, network by id). */
+  /** The world a vector stands for (actor states by id, network by id): used by workers. */
   decode(vec: ArrayLike<number>): World {
     const n = this.steppers.length;
     const actors = [];
-    for (let i = 0; i < n; i++) {
-      const cls = this.classes[i];
-      const v = vec[i] as number;
-      actors.push(cls === undefined ? (this.steppers[i] as MachineStepper).snapOfId(v) : (cls.representative[v] as World['actors'][number]));
-    }
+    for (let i = 0; i < n; i++) actors.push((this.steppers[i] as MachineStepper).snapOfId(vec[i] as number));
     const ids = this.nets[vec[n] as number];
     if (ids === undefined) throw new RangeError(`no network with id ${vec[n]}`);
     return { actors, net: ids.map((id) => this.messages[id] as InFlight) };

@@ -2,10 +2,13 @@ import type { ActorKind, ActorSnap, World } from '../domain/index.js';
 import type { Invariant, Violation } from '../invariants/types.js';
 import { gpuChannels, kernelState } from '../invariants/view.js';
 import { actorFinished } from '../runtime/run.js';
-import { step, type StepId } from '../runtime/step.js';
-import type { StepIds, Successor } from './expand.js';
+import { candidateSteps, step, type StepId } from '../runtime/step.js';
+import { expand, StepIds, type Successor } from './expand.js';
+import { Fingerprinter } from './fingerprint.js';
+import { StateStore } from './store.js';
 import { adjacency, type Adjacency, type StateGraph } from './graph.js';
-import type { ExploreTarget } from './target.js';
+import { normaliser, type ExploreTarget } from './target.js';
+import { notifierIdle } from './symmetry.js';
 import type { Counterexample } from './types.js';
 
 /**
@@ -107,24 +110,86 @@ export interface FairComponent {
   readonly stepping: number;
   /** Actors that make progress inside it (each actor that could is among them). */
   readonly progressing: number;
+  /** No step leaves the component (transition fairness). */
+  readonly closed: boolean;
 }
 
 /**
- * Looks for a reachable cycle along which some channel never finishes and which is fair:
- * - to every actor: an actor enabled somewhere on the cycle takes a step on it (strong
- *   fairness per actor), and
- * - to every thread and channel's progress: one that could complete an op (or half of one)
- *   somewhere on the cycle does so on it. This is domain.md §3.2 L6's assumption ("an actor which
- *   just obtained access executes at least one operation before being revoked"): without it a
- *   CPU store and a GPU atomic revoking each other's access forever would count as a livelock.
+ * The two fairness notions a `gpu-progress` cycle can be judged by.
+ * - `transition` (the default): every step enabled infinitely often along a run is eventually
+ *   taken — the fairness of a scheduler that picks among enabled steps at random, so a run can
+ *   only stay forever in a set of states that no step leaves (a bottom strongly connected
+ *   component of the state graph). A violation means the channel cannot finish whatever the
+ *   schedule. This includes domain.md §3.2 L6's assumption ("an actor which just obtained access
+ *   executes at least one operation before being revoked"), on which the kernel's progress
+ *   argument for CPU↔GPU ping-pong rests.
+ * - `actor`: strong fairness per actor (an actor enabled infinitely often steps infinitely often)
+ *   and per thread or channel's progress (one that can complete an op infinitely often does).
+ *   Weaker: it also reports ping-pong cycles that a scheduler can sustain only by always letting
+ *   the other side revoke access at the worst moment.
+ */
+export type Fairness = 'transition' | 'actor';
+export const FAIRNESS: readonly Fairness[] = ['transition', 'actor'];
+
+export function findFairComponent(g: StateGraph, channels: readonly number[], ids: StepIds, fairness: Fairness = 'transition'): FairComponent | null {
+  if (channels.length === 0 || g.states === 0) return null;
+  return fairness === 'transition' ? closedComponent(g, channels, ids) : actorFairComponent(g, channels, ids);
+}
+
+/** What steps inside a set of states (`inSet[s] === token`): actors stepping, progressing, and whether any step stays inside. */
+function inside(g: StateGraph, adj: Adjacency, comp: readonly number[], inSet: Int32Array, token: number, ids: StepIds) {
+  let stepping = 0;
+  let progressing = 0;
+  let internal = false;
+  let leaves = false;
+  let enabled = 0;
+  let couldProgress = 0;
+  let pending = -1;
+  for (const s of comp) {
+    enabled |= g.enabled[s] as number;
+    couldProgress |= g.progressing[s] as number;
+    pending &= g.pending[s] as number;
+    for (let k = adj.first[s] as number; k < (adj.first[s + 1] as number); k++) {
+      const e = adj.order[k] as number;
+      if (inSet[g.dst[e] as number] !== token) {
+        leaves = true;
+        continue;
+      }
+      internal = true;
+      const bit = 1 << (ids.actor[g.step[e] as number] as number);
+      stepping |= bit;
+      if (g.progress[e] === 1) progressing |= bit;
+    }
+  }
+  return { stepping, progressing, internal, leaves, enabled, couldProgress, pending };
+}
+
+/** A bottom strongly connected component with a step inside it, in which some channel stays unfinished. */
+function closedComponent(g: StateGraph, channels: readonly number[], ids: StepIds): FairComponent | null {
+  const adj = adjacency(g);
+  const inSet = new Int32Array(g.states).fill(0);
+  const all: number[] = [];
+  for (let s = 0; s < g.states; s++) all.push(s);
+  let token = 0;
+  for (const comp of sccs(g, adj, all, inSet, 0)) {
+    token++;
+    for (const s of comp) inSet[s] = token;
+    const c = inside(g, adj, comp, inSet, token, ids);
+    if (!c.internal || c.leaves) continue;
+    const ch = channels.find((p) => (c.pending & (1 << p)) !== 0);
+    if (ch !== undefined) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing, closed: true };
+  }
+  return null;
+}
+
+/**
  * For each channel: the strongly connected components of the states where it is unfinished; a
  * component where every actor enabled in it steps inside it, and every actor that could progress
- * in it progresses inside it, contains such a cycle; otherwise drop the states where a starved
+ * in it progresses inside it, contains a fair cycle; otherwise drop the states where a starved
  * actor is enabled (or could progress) and look again inside what is left (the Emerson–Lei
  * refinement for Streett / strong-fairness conditions).
  */
-export function findFairComponent(g: StateGraph, channels: readonly number[], ids: StepIds): FairComponent | null {
-  if (channels.length === 0 || g.states === 0) return null;
+function actorFairComponent(g: StateGraph, channels: readonly number[], ids: StepIds): FairComponent | null {
   const adj = adjacency(g);
   const inSet = new Int32Array(g.states).fill(-1);
   let token = 0;
@@ -140,28 +205,11 @@ export function findFairComponent(g: StateGraph, channels: readonly number[], id
       for (const comp of sccs(g, adj, set, inSet, token)) {
         token++;
         for (const s of comp) inSet[s] = token;
-        let stepping = 0;
-        let progressing = 0;
-        let internal = false;
-        let enabled = 0;
-        let couldProgress = 0;
-        for (const s of comp) {
-          enabled |= g.enabled[s] as number;
-          couldProgress |= g.progressing[s] as number;
-          for (let k = adj.first[s] as number; k < (adj.first[s + 1] as number); k++) {
-            const e = adj.order[k] as number;
-            if (inSet[g.dst[e] as number] === token) {
-              internal = true;
-              const bit = 1 << (ids.actor[g.step[e] as number] as number);
-              stepping |= bit;
-              if (g.progress[e] === 1) progressing |= bit;
-            }
-          }
-        }
-        if (!internal) continue;
-        const starving = enabled & ~stepping;
-        const stalled = couldProgress & ~progressing;
-        if (starving === 0 && stalled === 0) return { channel: ch, states: comp, stepping, progressing };
+        const c = inside(g, adj, comp, inSet, token, ids);
+        if (!c.internal) continue;
+        const starving = c.enabled & ~c.stepping;
+        const stalled = c.couldProgress & ~c.progressing;
+        if (starving === 0 && stalled === 0) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing, closed: false };
         const rest = comp.filter((s) => ((g.enabled[s] as number) & starving) === 0 && ((g.progressing[s] as number) & stalled) === 0);
         if (rest.length > 0) work.push(rest);
       }
@@ -296,41 +344,138 @@ function shortestPath(g: StateGraph, adj: Adjacency, from: number, goal: (s: num
   return null;
 }
 
+/** Whether the channel at `channel` can still finish from `world` (null: gave up after `limit` states). */
+export function canFinish(target: ExploreTarget, world: World, channel: number, limit = 200_000): boolean | null {
+  const fp = new Fingerprinter(target.steppers);
+  const store = new StateStore(fp.width);
+  const vec = new Uint32Array(fp.width);
+  const finished = (w: World): boolean => {
+    const a = w.actors[channel];
+    return a === undefined || actorFinished(a);
+  };
+  if (finished(world)) return true;
+  const norm = normaliser(target);
+  store.add(vec, fp.encode(norm(world), vec), -1, 0);
+  let frontier = [norm(world)];
+  while (frontier.length > 0) {
+    const next: World[] = [];
+    for (const w of frontier) {
+      for (const id of candidateSteps(w)) {
+        const o = step(w, target.steppers, id, false);
+        if (o === null) continue;
+        if (finished(o.world)) return true;
+        const w2 = norm(o.world);
+        store.add(vec, fp.encode(w2, vec), -1, 0);
+        if (!store.added) continue;
+        if (store.size > limit) return null;
+        next.push(w2);
+      }
+    }
+    frontier = next;
+  }
+  return false;
+}
+
+/**
+ * The same lasso with its cycle rotated to start at a world where the notifier is idle, if the
+ * cycle passes one: there the canonical world (symmetry.ts) does not depend on how many
+ * invalidations came before, so the real world after one turn is the start again up to
+ * notifier sequence numbers, which is what a replay can check.
+ */
+export function rotateToIdle(target: ExploreTarget, prefix: readonly StepId[], cycle: readonly StepId[]): Lasso {
+  let world = target.initial;
+  for (const c of prefix) world = stepOrThrow(target, world, c);
+  for (let i = 0; i < cycle.length; i++) {
+    if (notifierIdle(world)) return { prefix: [...prefix, ...cycle.slice(0, i)], cycle: [...cycle.slice(i), ...cycle.slice(0, i)] };
+    world = stepOrThrow(target, world, cycle[i] as StepId);
+  }
+  return { prefix, cycle };
+}
+
+/**
+ * The `gpu-progress` violation a lasso stands for, computed from the lasso alone (so a replay of
+ * the trace gives the same message), or a string saying why it is not one: the cycle must return
+ * to the world it starts from (up to the symmetry reduction), keep a channel unfinished all
+ * along, and be fair — per `fairness` (see `Fairness`).
+ */
+export function lassoViolation(target: ExploreTarget, prefix: readonly StepId[], cycle: readonly StepId[], fairness: Fairness): Violation | string {
+  if (cycle.length === 0) return 'the cycle is empty';
+  let world = target.initial;
+  for (const c of prefix) {
+    const o = step(world, target.steppers, c, false);
+    if (o === null) return `prefix step '${c}' is not enabled`;
+    world = o.world;
+  }
+  const start = world;
+  const channels = channelPositions(target.kinds);
+  const ids = new StepIds(target.steppers.index);
+  let pending = pendingChannels(world, channels);
+  let enabled = 0;
+  let couldProgress = 0;
+  let stepped = 0;
+  let progressed = 0;
+  for (const c of cycle) {
+    const succ = expand(world, target.steppers, ids);
+    const m = stateMasks(world, succ, ids, channels);
+    enabled |= m.enabled;
+    couldProgress |= m.progressing;
+    pending &= m.pending;
+    const k = succ.findIndex((x) => ids.name(x.idx) === c);
+    const s = succ[k];
+    if (s === undefined) return `cycle step '${c}' is not enabled`;
+    const bit = 1 << (ids.actor[s.idx] as number);
+    stepped |= bit;
+    if (m.progress[k] === true) progressed |= bit;
+    world = s.outcome.world;
+  }
+  const fp = new Fingerprinter(target.steppers);
+  const norm = normaliser(target);
+  const a = new Uint32Array(fp.width);
+  const b = new Uint32Array(fp.width);
+  fp.encode(norm(start), a);
+  fp.encode(norm(world), b);
+  if (!a.every((x, i) => x === b[i])) return 'the cycle does not return to the world it starts from';
+  const names = target.initial.actors.filter((_x, i) => (stepped & (1 << i)) !== 0).map((x) => x.id);
+  for (const ch of channels) {
+    if ((pending & (1 << ch)) === 0) continue;
+    if (fairness === 'actor') {
+      if ((enabled & ~stepped) !== 0 || (couldProgress & ~progressed) !== 0) return 'the cycle is not fair to every actor';
+      return fairCycleViolation(start, ch, cycle.length, names, fairness);
+    }
+    if (canFinish(target, start, ch) === false) return fairCycleViolation(start, ch, cycle.length, names, fairness);
+  }
+  return 'every channel unfinished along the cycle can still finish';
+}
+
 /** The violation a fair non-finishing cycle is reported as. */
-export function fairCycleViolation(world: World, channel: number, cycleLength: number, stepping: readonly string[]): Violation {
+export function fairCycleViolation(world: World, channel: number, cycleLength: number, stepping: readonly string[], fairness: Fairness): Violation {
   const ch = world.actors[channel];
   const view = gpuChannels(world).find((c) => c.id === ch?.id);
   const op = view?.program[view.pc];
   const where = op === undefined ? '' : ` at op #${view?.pc} ${op.op} vpn ${op.vpn}`;
-  return {
-    invariant: 'gpu-progress',
-    message:
-      `${ch?.id ?? `actor #${channel}`} never finishes: a ${cycleLength}-step cycle, fair to every actor enabled on it ` +
-      `(${stepping.join(', ')} all step, and every thread or channel that could complete an op does), ` +
-      `keeps it ${JSON.stringify(ch?.value)}${where} forever`,
-  };
+  const id = ch?.id ?? `actor #${channel}`;
+  const message =
+    fairness === 'transition'
+      ? `${id} can never finish: from here no schedule gets it out of ${JSON.stringify(ch?.value)}${where}; ` +
+        `this ${cycleLength}-step cycle (${stepping.join(', ')} step) repeats forever`
+      : `${id} never finishes: a ${cycleLength}-step cycle, fair to every actor enabled on it ` +
+        `(${stepping.join(', ')} all step, and every thread or channel that could complete an op does), ` +
+        `keeps it ${JSON.stringify(ch?.value)}${where} forever`;
+  return { invariant: 'gpu-progress', message };
 }
 
 /** gpu-progress (b) over a completely explored graph: a lasso counterexample, or null. */
 export function livenessOf(target: ExploreTarget, graph: StateGraph, ids: StepIds, channels: readonly number[]): Counterexample | null {
-  const comp = findFairComponent(graph, channels, ids);
+  const comp = findFairComponent(graph, channels, ids, target.fairness);
   if (comp === null) return null;
-  const lasso = lassoOf(graph, comp, ids);
-  const stepping: string[] = [];
-  target.initial.actors.forEach((a, i) => {
-    if ((comp.stepping & (1 << i)) !== 0) stepping.push(a.id);
-  });
-  // The world where the cycle starts, for the message: replay the prefix.
-  let world = target.initial;
-  for (const c of lasso.prefix) world = stepOrThrow(target, world, c);
-  return {
-    violation: fairCycleViolation(world, comp.channel, lasso.cycle.length, stepping),
-    choices: [...lasso.prefix, ...lasso.cycle],
-    cycleStart: lasso.prefix.length,
-  };
+  const found = lassoOf(graph, comp, ids);
+  const lasso = rotateToIdle(target, found.prefix, found.cycle);
+  const v = lassoViolation(target, lasso.prefix, lasso.cycle, target.fairness);
+  if (typeof v === 'string') throw new Error(`internal: the lasso of a fair component does not check: ${v}`);
+  return { violation: v, choices: [...lasso.prefix, ...lasso.cycle], cycleStart: lasso.prefix.length, fairness: target.fairness };
 }
 
-function stepOrThrow(target: ExploreTarget, world: World, id: string): World {
+function stepOrThrow(target: ExploreTarget, world: World, id: StepId): World {
   const o = step(world, target.steppers, id, false);
   if (o === null) throw new Error(`lasso step '${id}' is not enabled on replay`);
   return o.world;

@@ -27,7 +27,12 @@ export function stateViolation(t: ExploreTarget, world: World): Violation | null
   return null;
 }
 
-/** A world with no enabled step: a deadlock unless every thread and channel has finished. */
+/**
+ * A world with no enabled step: a deadlock unless every thread and channel has finished; else
+ * the end of a run, where the scenario's expected final words must hold.
+ */
 export function deadlockViolation(t: ExploreTarget, world: World): Violation | null {
-  return t.deadlock ? deadlockOf(world) : null;
+  const dl = deadlockOf(world);
+  if (dl !== null) return t.deadlock ? dl : null;
+  return t.final === null ? null : t.final(world);
 }

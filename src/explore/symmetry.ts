@@ -1,46 +1,77 @@
-import type { ActorSnap, MmNotifierState, NotifierState } from '../domain/index.js';
+import type { ActorSnap, MmNotifierState, NotifierState, World } from '../domain/index.js';
+import type { Steppers } from '../runtime/step.js';
+import type { MachineStepper } from '../runtime/xstateStep.js';
 
 /**
- * Reductions of the fingerprint that merge worlds which behave identically (a bisimulation), so
- * that a value the kernel only ever compares for equality cannot make the state space infinite.
+ * A reduction that merges worlds which behave identically (a bisimulation), so that numbers the
+ * kernel only ever compares for equality cannot make the state space infinite.
  *
  * mm/mmu_notifier.c's `invalidate_seq` only grows (by 2 per invalidation that hits an interval
- * subscription) and subscription ids are fresh per insert; Nouveau inserts one interval
- * notifier per fault (nouveau_atomic_range_fault, nouveau_range_fault) and removes it after, so a
- * CPU↔GPU ping-pong produces worlds that differ only in these numbers. Whoever holds such a value
- * (a subscription's seq, a driver's read_begin result) only compares it for equality with the
- * others, and a new subscription takes `invalidate_seq − 1` and the next id. Hence:
- * - an mm with no interval subscription and no invalidation in flight (its seq even and nobody
- *   holding a copy) is the same state whatever its seq: it is canonicalised to 2, the seq
- *   __mmu_notifier_register starts from;
- * - the next subscription id only has to differ from the live ones: it is canonicalised to one
- *   more than the largest live id (0 when none).
- * Every other actor is compared exactly, so worlds are merged only when everything else is equal.
+ * subscription) and subscription ids are fresh per insert. Nouveau inserts one interval notifier
+ * per fault (nouveau_atomic_range_fault, nouveau_range_fault) and removes it afterwards, so a
+ * CPU↔GPU ping-pong produces worlds that differ only in these numbers, without end. Whoever holds
+ * such a number (a subscription's seq, a driver's mmu_interval_read_begin result) only compares it
+ * for equality with the others; a new subscription takes `invalidate_seq − 1` and a fresh id.
+ * So when an mm has no interval subscription and no invalidation in flight, nobody holds its seq
+ * and its value does not matter: the explorer continues from the same world with the seq reset
+ * to 2 (what __mmu_notifier_register starts from), and the next subscription id reset to one more
+ * than the largest live id (0 when none). Every other actor is left exactly as it was.
+ *
+ * Worlds the explorer stores are canonical in this sense; a counterexample's choices replay on
+ * the real (uncanonicalised) worlds, which only differ in these numbers — the explorer replays
+ * each counterexample that way before reporting it.
  */
-export type Canonicaliser = (snap: ActorSnap) => string | null;
-
-function liveIds(n: NotifierState): number[] {
-  return n.mms.flatMap((m) => m.interval.map((s) => s.id));
-}
-
 function idleSeq(m: MmNotifierState): boolean {
   return m.interval.length === 0 && m.activeInvalidateRanges === 0 && m.invalidateSeq % 2 === 0;
 }
 
-/** The canonical key of a notifier state, or null when it is already canonical. */
-export const notifierSymmetry: Canonicaliser = (snap) => {
-  const n = snap.context['n'] as NotifierState | undefined;
-  if (n === undefined || !Array.isArray(n.mms)) return null;
-  const ids = liveIds(n);
+/** The canonical notifier state, or null when `n` already is. */
+export function canonicalNotifier(n: NotifierState): NotifierState | null {
+  const ids = n.mms.flatMap((m) => m.interval.map((s) => s.id));
   const nextSub = ids.length === 0 ? 0 : Math.max(...ids) + 1;
-  const changed = n.nextSub !== nextSub || n.mms.some((m) => idleSeq(m) && m.invalidateSeq !== 2);
-  if (!changed) return null;
-  const mms = n.mms.map((m) => (idleSeq(m) ? { ...m, invalidateSeq: 2 } : m));
-  const { out: _out, ...rest } = snap.context;
-  return JSON.stringify([snap.value, { ...rest, n: { mms, nextSub } }]);
-};
+  if (n.nextSub === nextSub && !n.mms.some((m) => idleSeq(m) && m.invalidateSeq !== 2)) return null;
+  return { mms: n.mms.map((m) => (idleSeq(m) && m.invalidateSeq !== 2 ? { ...m, invalidateSeq: 2 } : m)), nextSub };
+}
 
-/** The reductions per actor kind that the explorer applies. */
-export const SYMMETRIES: Readonly<Partial<Record<ActorSnap['kind'], Canonicaliser>>> = {
-  mmuNotifier: notifierSymmetry,
-};
+/** No mm of the world has an interval subscription or an invalidation in flight (its seqs are held by nobody). */
+export function notifierIdle(w: World): boolean {
+  return w.actors.every((a) => {
+    if (a.kind !== 'mmuNotifier') return true;
+    const n = a.context['n'] as NotifierState | undefined;
+    return n === undefined || !Array.isArray(n.mms) || n.mms.every((m) => m.interval.length === 0 && m.activeInvalidateRanges === 0);
+  });
+}
+
+/** Replaces the notifier actor of a world by its canonical state (cached per interned state). */
+export class Canonicaliser {
+  private readonly positions: number[] = [];
+  private readonly cache = new Map<ActorSnap, ActorSnap>();
+
+  constructor(private readonly steppers: Steppers) {
+    steppers.byPosition.forEach((s, i) => {
+      if (s.kind === 'mmuNotifier') this.positions.push(i);
+    });
+  }
+
+  world(w: World): World {
+    let actors: ActorSnap[] | null = null;
+    for (const p of this.positions) {
+      const a = w.actors[p] as ActorSnap;
+      const c = this.snap(p, a);
+      if (c === a) continue;
+      actors ??= w.actors.slice();
+      actors[p] = c;
+    }
+    return actors === null ? w : { actors, net: w.net };
+  }
+
+  private snap(pos: number, a: ActorSnap): ActorSnap {
+    const hit = this.cache.get(a);
+    if (hit !== undefined) return hit;
+    const n = a.context['n'] as NotifierState | undefined;
+    const canon = n === undefined || !Array.isArray(n.mms) ? null : canonicalNotifier(n);
+    const c = canon === null ? a : (this.steppers.byPosition[pos] as MachineStepper).canonical({ ...a, context: { ...a.context, n: canon } });
+    this.cache.set(a, c);
+    return c;
+  }
+}

@@ -51,6 +51,8 @@ export interface Counterexample {
    * returns to the world reached after `choices[..cycleStart]`.
    */
   readonly cycleStart?: number;
+  /** For a lasso: the fairness it is fair under (liveness.ts `Fairness`). */
+  readonly fairness?: 'transition' | 'actor';
 }
 
 export interface ExploreResult {

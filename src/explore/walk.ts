@@ -1,3 +1,4 @@
+import type { World } from '../domain/index.js';
 import type { Violation } from '../invariants/types.js';
 import type { StepId } from '../runtime/step.js';
 import { pctScheduler } from '../sched/pct.js';
@@ -5,10 +6,10 @@ import { randomScheduler, type Scheduler } from '../sched/scheduler.js';
 import { Budget } from './budget.js';
 import { expand, StepIds } from './expand.js';
 import { Fingerprinter, fmix, mix } from './fingerprint.js';
-import { channelPositions, fairCycleViolation, stateMasks } from './liveness.js';
+import { channelPositions, lassoViolation, rotateToIdle, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
-import type { ExploreTarget } from './target.js';
-import type { Counterexample, ExploreOptions, ExploreResult } from './types.js';
+import { normaliser, type ExploreTarget } from './target.js';
+import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './types.js';
 
 /** Executions of random and pct when `--max-states` does not say. */
 export const DEFAULT_EXECUTIONS = 1000;
@@ -30,7 +31,7 @@ export interface WalkResult {
  * walk that comes back to a world it has seen closes a cycle; if that cycle is fair to every
  * actor enabled on it and a channel stays unfinished all along, it is a `gpu-progress` lasso.
  */
-export function walk(target: ExploreTarget, scheduler: Scheduler, maxDepth: number, fp: Fingerprinter, ids: StepIds): WalkResult {
+export function walk(target: ExploreTarget, scheduler: Scheduler, maxDepth: number, fp: Fingerprinter, ids: StepIds, norm: (w: World) => World): WalkResult {
   const channels = channelPositions(target.kinds);
   const choices: StepId[] = [];
   const seen = target.liveness ? new Map<string, number>() : null;
@@ -40,7 +41,7 @@ export function walk(target: ExploreTarget, scheduler: Scheduler, maxDepth: numb
   const pendingAt: number[] = [];
   const actorAt: number[] = [];
   const progressAt: boolean[] = [];
-  let world = target.initial;
+  let world = norm(target.initial);
   const v0 = stateViolation(target, world);
   if (v0 !== null) return { end: 'violation', choices, counterexample: { violation: v0, choices: [] } };
   for (let depth = 0; ; depth++) {
@@ -54,7 +55,7 @@ export function walk(target: ExploreTarget, scheduler: Scheduler, maxDepth: numb
       pendingAt.push(masks.pending);
       const j = seen.get(key);
       if (j !== undefined) {
-        const lasso = fairLasso(target, world, choices, j, { enabledAt, progressingAt, pendingAt, actorAt, progressAt });
+        const lasso = fairLasso(target, choices, j, { enabledAt, progressingAt, pendingAt, actorAt, progressAt });
         if (lasso !== null) return { end: 'violation', choices, counterexample: lasso };
       } else {
         seen.set(key, depth);
@@ -76,7 +77,7 @@ export function walk(target: ExploreTarget, scheduler: Scheduler, maxDepth: numb
     const after = s.outcome.world;
     const v: Violation | null = stepViolation(target, world, s.outcome.deliveries, after) ?? stateViolation(target, after);
     if (v !== null) return { end: 'violation', choices, counterexample: { violation: v, choices: [...choices] } };
-    world = after;
+    world = norm(after);
   }
 }
 
@@ -89,7 +90,7 @@ interface WalkMasks {
 }
 
 /** The cycle choices[j..] back to the current world, if it is fair (liveness.ts) and starves a channel. */
-function fairLasso(target: ExploreTarget, world: ExploreTarget['initial'], choices: readonly StepId[], j: number, m: WalkMasks): Counterexample | null {
+function fairLasso(target: ExploreTarget, choices: readonly StepId[], j: number, m: WalkMasks): Counterexample | null {
   let stepped = 0;
   let progressed = 0;
   let enabled = 0;
@@ -104,13 +105,10 @@ function fairLasso(target: ExploreTarget, world: ExploreTarget['initial'], choic
     pending &= m.pendingAt[i] as number;
   }
   if (pending === 0 || (enabled & ~stepped) !== 0 || (couldProgress & ~progressed) !== 0) return null;
-  const channel = Math.clz32(0) - 1 - Math.clz32(pending & -pending);
-  const names = target.initial.actors.filter((_a, i) => (stepped & (1 << i)) !== 0).map((a) => a.id);
-  return {
-    violation: fairCycleViolation(world, channel, choices.length - j, names),
-    choices: [...choices],
-    cycleStart: j,
-  };
+  // Fair to every actor; under transition fairness the channel must also be unable to finish from here.
+  const lasso = rotateToIdle(target, choices.slice(0, j), choices.slice(j));
+  const v = lassoViolation(target, lasso.prefix, lasso.cycle, target.fairness);
+  return typeof v === 'string' ? null : { violation: v, choices: [...lasso.prefix, ...lasso.cycle], cycleStart: lasso.prefix.length, fairness: target.fairness };
 }
 
 /** The seed of execution `i` of a run seeded with `seed`. */
@@ -118,27 +116,54 @@ export function executionSeed(seed: number, i: number): number {
   return fmix(mix(mix(0x5eed, seed), i));
 }
 
+/** What the executions of one run share: one fingerprinter, step table and normaliser, and pct's k. */
+export interface WalkContext {
+  readonly target: ExploreTarget;
+  readonly strategy: 'random' | 'pct';
+  readonly seed: number;
+  readonly maxDepth: number;
+  readonly pctDepth: number;
+  readonly fp: Fingerprinter;
+  readonly ids: StepIds;
+  readonly norm: (w: World) => World;
+  /** pct's k: the length of a calibration walk (a random one, seeded from the run's seed). */
+  readonly k: number;
+}
+
+export function walkContext(target: ExploreTarget, strategy: 'random' | 'pct', seed: number, maxDepth: number, pctDepth: number): WalkContext {
+  const fp = new Fingerprinter(target.steppers);
+  const ids = new StepIds(target.steppers.index);
+  const norm = normaliser(target);
+  const k = strategy === 'pct' ? Math.max(1, walk(target, randomScheduler(executionSeed(seed, -1)), maxDepth, fp, ids, norm).choices.length) : 0;
+  return { target, strategy, seed, maxDepth, pctDepth, fp, ids, norm, k };
+}
+
 /**
- * random: `executions` seeded walks; pct: the same with PCT schedulers, k estimated from the
- * longest walk so far. Stateless: `states` counts executions. A walk cut at the depth bound
- * leaves the verdict `incomplete`.
+ * Execution `i` of a run: a function of (seed, i) alone (pct's k comes from a fixed calibration
+ * walk, not from earlier executions), so workers can share the executions and agree with one.
+ */
+export function execution(c: WalkContext, i: number): WalkResult {
+  const s = executionSeed(c.seed, i);
+  const actors = c.target.initial.actors.map((a) => a.id);
+  const scheduler = c.strategy === 'random' ? randomScheduler(s) : pctScheduler({ seed: s, depth: c.pctDepth, steps: c.k, actors });
+  return walk(c.target, scheduler, c.maxDepth, c.fp, c.ids, c.norm);
+}
+
+/**
+ * random: `executions` seeded walks; pct: the same with PCT schedulers. Stateless: `states`
+ * counts executions. A walk cut at the depth bound leaves the verdict `incomplete`.
  */
 export function walks(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
   const strategy = opts.strategy === 'pct' ? 'pct' : 'random';
-  const seed = opts.seed ?? 0;
   const executions = opts.maxStates ?? DEFAULT_EXECUTIONS;
-  const maxDepth = opts.maxDepth ?? DEFAULT_WALK_DEPTH;
   const budget = new Budget({ ...opts, maxStates: undefined });
-  const fp = new Fingerprinter(target.steppers);
-  const ids = new StepIds(target.steppers.index);
-  const actors = target.initial.actors.map((a) => a.id);
+  const c = walkContext(target, strategy, opts.seed ?? 0, opts.maxDepth ?? DEFAULT_WALK_DEPTH, opts.pctDepth ?? DEFAULT_PCT_DEPTH);
   let transitions = 0;
   let longest = 0;
-  let k = 0;
   let cut = false;
   let done = 0;
   const base = (): Omit<ExploreResult, 'verdict'> => ({ strategy, unit: 'executions', states: done, transitions, depth: longest, workers: 1 });
-  const progress = (): { states: number; transitions: number; depth: number; frontier: number; seconds: number } => ({
+  const progress = (): Progress => ({
     states: done,
     transitions,
     depth: longest,
@@ -146,16 +171,10 @@ export function walks(target: ExploreTarget, opts: ExploreOptions): ExploreResul
     seconds: budget.seconds,
   });
   for (let i = 0; i < executions; i++) {
-    const s = executionSeed(seed, i);
-    const scheduler =
-      strategy === 'random' || k === 0
-        ? randomScheduler(s)
-        : pctScheduler({ seed: s, depth: opts.pctDepth ?? DEFAULT_PCT_DEPTH, steps: k, actors });
-    const r = walk(target, scheduler, maxDepth, fp, ids);
+    const r = execution(c, i);
     done++;
     transitions += r.choices.length;
     longest = Math.max(longest, r.choices.length);
-    k = Math.max(k, r.choices.length);
     if (r.end === 'cut') cut = true;
     if (r.counterexample !== undefined) {
       budget.final(progress());

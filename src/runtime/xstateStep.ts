@@ -36,6 +36,8 @@ interface StateEntry {
   /** Dense id in order of first appearance: worlds are fingerprinted from these (src/explore). */
   readonly id: number;
   readonly key: string;
+  /** Whether the state takes its own STEP (cached by `acceptsStep`). */
+  step?: boolean;
 }
 
 export class MachineStepper {
@@ -88,10 +90,20 @@ export class MachineStepper {
     return e.key;
   }
 
+  /**
+   * Whether the actor in this state takes its own next step (STEP): `transition(snap, STEP)` is
+   * not null. Cached per state, so an explorer can skip a disabled own step without running it.
+   */
+  acceptsStep(snap: ActorSnap): boolean {
+    const e = this.entries.get(snap) ?? this.entry(snap);
+    if (e.step === undefined) e.step = this.transition(e.snap, { type: 'STEP', from: e.snap.id }) !== null;
+    return e.step;
+  }
+
   /** null when the machine does not accept the event in this state (its guard is false: blocked). */
   transition(snap: ActorSnap, event: ModelEvent): Transitioned | null {
     const entry = this.entry(snap);
-    const ek = JSON.stringify(event);
+    const ek = eventKey(event);
     const cached = entry.results.get(ek);
     if (cached !== undefined) return cached;
     if (entry.xs === undefined) {
@@ -153,6 +165,23 @@ export class MachineStepper {
     }
     return e;
   }
+}
+
+const eventKeys = new WeakMap<object, string>();
+
+/**
+ * The memo key of an event: its JSON, computed once per event object (a posted or called event
+ * is the same object each time a memoized transition emits it). STEP events are made afresh for
+ * every step and carry nothing but their sender.
+ */
+function eventKey(event: ModelEvent): string {
+  if (event.type === 'STEP') return `STEP ${event.from}`;
+  let k = eventKeys.get(event);
+  if (k === undefined) {
+    k = JSON.stringify(event);
+    eventKeys.set(event, k);
+  }
+  return k;
 }
 
 /** The actor id is part of the context (`self`), so one key space per machine kind is safe. */

@@ -1,8 +1,11 @@
 import { ScenarioError } from './errors.js';
 import { cpuGpuAtomicThrash } from './builtin/cpuGpuAtomicThrash.js';
+import { gpuAtomicMunmap } from './builtin/gpuAtomicMunmap.js';
+import { h1CowAfterFork, h1MprotectRevoke, h1ZeroPage } from './builtin/h1Triggers.js';
 import { hmmExclusive } from './builtin/hmmExclusive.js';
 import { hmmExclusiveCow } from './builtin/hmmExclusiveCow.js';
 import { hmmExclusiveMprotect } from './builtin/hmmExclusiveMprotect.js';
+import { hmmExclusiveTwoFaults } from './builtin/hmmExclusiveTwoFaults.js';
 import { peer2Cpu1Gpu } from './builtin/peer2Cpu1Gpu.js';
 import { peer3Cpu1Gpu } from './builtin/peer3Cpu1Gpu.js';
 import { svmAtomicBasic } from './builtin/svmAtomicBasic.js';
@@ -26,6 +29,11 @@ export const builtinScenarios: ReadonlyMap<string, Scenario> = new Map(
     hmmExclusiveCow,
     peer2Cpu1Gpu,
     peer3Cpu1Gpu,
+    gpuAtomicMunmap,
+    hmmExclusiveTwoFaults,
+    h1MprotectRevoke,
+    h1ZeroPage,
+    h1CowAfterFork,
   ].map((s) => [s.name, deepFreeze(s)] as const),
 );
 

@@ -1,3 +1,4 @@
+import { InputError } from '../domain/inputError.js';
 import { MUTATIONS, VARIANTS, isMutationId, isVariantId, type MutationId, type VariantId } from '../domain/index.js';
 import type { RunEnd } from '../runtime/run.js';
 import type { StepId } from '../runtime/step.js';
@@ -31,6 +32,13 @@ export interface Trace {
   /** The random scheduler's seed, when the choices came from one. */
   readonly seed?: number;
   readonly choices: readonly StepId[];
+  /**
+   * A liveness lasso (`hmmx check`, gpu-progress): `choices[cycleStart..]` is one turn of a cycle
+   * that comes back to the world reached after `choices[..cycleStart]` and repeats forever.
+   */
+  readonly cycleStart?: number;
+  /** The fairness the lasso is fair under (src/explore/liveness.ts `Fairness`); `transition` when absent. */
+  readonly fairness?: 'transition' | 'actor';
   /** How the recorded run ended; replay checks it ends the same way. */
   readonly end?: RunEnd;
   readonly violation?: TraceViolation;
@@ -41,24 +49,14 @@ export interface Trace {
  * A trace file that cannot be read, parsed or validated: the same shape as `ScenarioError`
  * (file, JSON path, detail), so the CLI reports both alike and exits 2.
  */
-export class TraceError extends Error {
+export class TraceError extends InputError {
   override readonly name = 'TraceError';
-  readonly file: string;
-  readonly path: string;
-  readonly detail: string;
-
-  constructor(file: string, path: string, detail: string) {
-    super(`${file}: ${path}: ${detail}`);
-    this.file = file;
-    this.path = path;
-    this.detail = detail;
-  }
 }
 
 /** Stable step ids (src/runtime/step.ts): `actor` or `to<from`, actor ids as the scenario allows plus `.mmu`/`.child`. */
 export const STEP_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*(<[A-Za-z][A-Za-z0-9_.-]*)?$/;
 const RUN_ENDS: readonly RunEnd[] = ['quiescent', 'deadlock', 'violation', 'max-steps'];
-const TOP_KEYS = ['format', 'scenario', 'variant', 'mutations', 'seed', 'choices', 'end', 'violation', 'steps'] as const;
+const TOP_KEYS = ['format', 'scenario', 'variant', 'mutations', 'seed', 'choices', 'cycleStart', 'fairness', 'end', 'violation', 'steps'] as const;
 const MAX_SEED = 0xffffffff;
 
 /** Deterministic text: fixed key order, two-space indent, one choice per line, a final newline. */
@@ -70,6 +68,8 @@ export function encodeTrace(t: Trace): string {
     mutations: t.mutations,
     ...(t.seed === undefined ? {} : { seed: t.seed }),
     choices: t.choices,
+    ...(t.cycleStart === undefined ? {} : { cycleStart: t.cycleStart }),
+    ...(t.fairness === undefined ? {} : { fairness: t.fairness }),
     ...(t.end === undefined ? {} : { end: t.end }),
     ...(t.violation === undefined ? {} : { violation: { invariant: t.violation.invariant, message: t.violation.message } }),
     ...(t.steps === undefined ? {} : { steps: t.steps.map((s) => ({ id: s.id, log: s.log })) }),
@@ -119,6 +119,8 @@ export function decodeTrace(text: string, file: string): Trace {
   if ((end === 'violation' || end === 'deadlock') && violation === undefined) fail('$.end', `"${end}" needs a "violation"`);
   if (end === 'max-steps' && violation !== undefined) fail('$.end', '"max-steps" (cut off by the step limit) contradicts the recorded violation');
   const steps = raw.steps === undefined ? undefined : decodeSteps(raw.steps, choices, fail);
+  const cycleStart = raw.cycleStart === undefined ? undefined : decodeCycleStart(raw.cycleStart, choices, violation !== undefined, fail);
+  const fairness = raw.fairness === undefined ? undefined : decodeFairness(raw.fairness, cycleStart !== undefined, fail);
   return {
     format: TRACE_FORMAT,
     scenario,
@@ -126,10 +128,26 @@ export function decodeTrace(text: string, file: string): Trace {
     mutations,
     ...(seed === undefined ? {} : { seed }),
     choices,
+    ...(cycleStart === undefined ? {} : { cycleStart }),
+    ...(fairness === undefined ? {} : { fairness }),
     ...(end === undefined ? {} : { end }),
     ...(violation === undefined ? {} : { violation }),
     ...(steps === undefined ? {} : { steps }),
   };
+}
+
+function decodeCycleStart(raw: unknown, choices: readonly StepId[], hasViolation: boolean, fail: Fail): number {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw >= choices.length) {
+    return fail('$.cycleStart', `expected an index into choices (0 to ${choices.length - 1}), got ${describe(raw)}`);
+  }
+  if (!hasViolation) fail('$.cycleStart', 'a lasso needs the "violation" it shows');
+  return raw;
+}
+
+function decodeFairness(raw: unknown, hasCycle: boolean, fail: Fail): 'transition' | 'actor' {
+  if (raw !== 'transition' && raw !== 'actor') return fail('$.fairness', `expected "transition" or "actor", got ${describe(raw)}`);
+  if (!hasCycle) fail('$.fairness', 'only a lasso (cycleStart) has a fairness');
+  return raw;
 }
 
 type Fail = (path: string, detail: string) => never;

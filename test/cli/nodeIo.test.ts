@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeIo, writeFileAtomic } from '../../src/cli/nodeIo.js';
@@ -18,6 +18,11 @@ describe('writeFileAtomic (the real --trace write)', () => {
     writeFileAtomic(f, 'new contents\n');
     expect(readFileSync(f, 'utf8')).toBe('new contents\n');
     expect(readdirSync(dir)).toEqual(['t.json']);
+  });
+
+  it('writes a device target in place instead of renaming a plain file over it', () => {
+    writeFileAtomic('/dev/null', 'discarded\n');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
   it('fails without leaving anything when the target cannot be written', () => {

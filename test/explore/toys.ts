@@ -3,6 +3,7 @@ import { callEnv, flagsFor, isRetOf, postEnv, retEnv } from '../../src/domain/in
 import type { ActorKind, ActorSnap, Envelope, ModelEvent } from '../../src/domain/index.js';
 import type { Invariant } from '../../src/invariants/types.js';
 import type { ExploreTarget } from '../../src/explore/target.js';
+import type { Fairness } from '../../src/explore/liveness.js';
 import { MachineStepper } from '../../src/runtime/xstateStep.js';
 
 /**
@@ -133,7 +134,7 @@ export interface ToyActor {
 /** A target over toy actors; properties default to none, deadlock on, liveness off. */
 export function toyTarget(
   actors: readonly ToyActor[],
-  opts: { invariants?: readonly Invariant[]; deadlock?: boolean; liveness?: boolean } = {},
+  opts: { invariants?: readonly Invariant[]; deadlock?: boolean; liveness?: boolean; fairness?: Fairness } = {},
 ): ExploreTarget {
   const steppers = new Map<unknown, MachineStepper>();
   const byPosition: MachineStepper[] = [];
@@ -156,10 +157,13 @@ export function toyTarget(
     deadlock: opts.deadlock ?? true,
     liveness: opts.liveness ?? false,
     kinds: actors.map((a) => a.kind),
+    fairness: opts.fairness ?? 'transition',
+    symmetry: true,
+    final: null,
   };
 }
 
-export const server = (id = 'srv'): ToyActor => ({ id, kind: 'kernelMm', machine: lockServer, input: { self: id } });
+export const server = (id = 'srv'): ToyActor => ({ id, kind: 'dmirror', machine: lockServer, input: { self: id } });
 export const lockerOf = (id: string, pfns: readonly number[], srv = 'srv'): ToyActor => ({
   id,
   kind: 'cpuThread',

@@ -12,7 +12,10 @@ const traces = readdirSync(DIR).filter((f) => f.endsWith('.trace.json'));
 describe('checked-in finding traces replay exactly', () => {
   it('has the findings of the README', () => {
     expect(traces.sort()).toEqual([
+      'h1-cow-after-fork-linux-6.15.trace.json',
+      'h1-mprotect-revoke-linux-6.15.trace.json',
       'h1-two-gpus-linux-6.15.trace.json',
+      'h1-zero-page-linux-6.15.trace.json',
       'nouveau-retry-lock-leak-two-gpus-linux-5.14.trace.json',
       'trylock-cancel-peer-2cpu-1gpu-linux-5.14.trace.json',
     ]);

@@ -10,6 +10,11 @@ const names = [
   'hmm-exclusive-cow',
   'peer-2cpu-1gpu',
   'peer-3cpu-1gpu',
+  'gpu-atomic-munmap',
+  'hmm-exclusive-two-faults',
+  'h1-mprotect-revoke',
+  'h1-zero-page',
+  'h1-cow-after-fork',
 ];
 
 describe('built-in scenarios', () => {

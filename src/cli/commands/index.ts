@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { helpCommand } from './help.js';
 import { replayCommand } from './replay.js';
@@ -12,6 +13,7 @@ import { variantsCommand } from './variants.js';
  */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  checkCommand,
   replayCommand,
   explainCommand,
   scenariosCommand,

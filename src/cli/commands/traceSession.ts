@@ -4,6 +4,7 @@ import { ScenarioError } from '../../scenario/index.js';
 import { ReplayMismatchError } from '../../sched/scheduler.js';
 import { TraceError, type Trace } from '../../trace/format.js';
 import { replayChoices } from '../../trace/replay.js';
+import { livenessInvariants, replayedLasso } from '../../explore/traces.js';
 import type { Verdict } from '../../trace/summary.js';
 import type { CliIo } from '../io.js';
 import { build, execOptions, loadTrace, verdictOf } from '../session.js';
@@ -24,7 +25,9 @@ export function replayTraceFile(path: string, io: CliIo): Replayed {
   const trace = loadTrace(path, io);
   const { model, opts } = inTrace(path, () => {
     const m = build(trace.scenario, { variant: trace.variant, mutations: trace.mutations }, path);
-    return { model: m, opts: execOptions(trace.scenario, path) };
+    const o = execOptions(trace.scenario, path);
+    // A `hmmx check` trace of gpu-progress replays with the property check added (src/explore/traces.ts).
+    return { model: m, opts: trace.violation?.invariant === 'gpu-progress' ? { ...o, invariants: [...o.invariants, ...livenessInvariants({ ...trace.scenario.check, liveness: true })] } : o };
   });
   const mismatch = (where: string, msg: string): never => {
     throw new ReplayMismatchError(`${path}: ${where}: the trace does not fit the model: ${msg}`);
@@ -35,6 +38,16 @@ export function replayTraceFile(path: string, io: CliIo): Replayed {
   } catch (e) {
     if (e instanceof ReplayMismatchError) return mismatch('$.choices', e.message);
     throw e;
+  }
+  // A liveness lasso from `hmmx check`: the cycle must close and be fair (src/explore/traces.ts).
+  if (trace.cycleStart !== undefined) {
+    const cycleStart = trace.cycleStart;
+    try {
+      result = replayedLasso(model, { choices: trace.choices, cycleStart, ...(trace.fairness === undefined ? {} : { fairness: trace.fairness }) }, result);
+    } catch (e) {
+      if (e instanceof ReplayMismatchError) return mismatch('$.cycleStart', e.message);
+      throw e;
+    }
   }
   const verdict = verdictOf(model, result, null);
   if (trace.end !== undefined && trace.end !== result.end) mismatch('$.end', `the trace ended ${trace.end} but the replay ended ${result.end}`);

@@ -1,0 +1,62 @@
+import { explore, targetOf } from '../../src/explore/index.js';
+import { exploreParallel } from '../../src/explore/parallel.js';
+import { buildModel } from '../../src/runtime/build.js';
+import { builtinScenarios } from '../../src/scenario/index.js';
+
+/** `--workers N` must not change what is found: same verdict, same distinct states, same shortest length. */
+function both(
+  name: string,
+  variant: string,
+  mutations: readonly string[],
+  strategy: 'bfs' | 'random' | 'pct',
+  extra: { seed?: number; maxStates?: number } = {},
+  target: { fairness?: 'actor' } = {},
+) {
+  const scenario = builtinScenarios.get(name);
+  if (scenario === undefined) throw new Error(name);
+  const one = explore(targetOf(buildModel(scenario, { variant, mutations }), target), { strategy, ...extra });
+  const two = exploreParallel({ scenario, variant, mutations, target }, { strategy, ...extra }, 2);
+  return { one, two };
+}
+
+describe('worker threads', () => {
+  it('bfs on 2 workers counts the same distinct states and transitions as on 1, and passes', () => {
+    const { one, two } = both('svm-atomic-basic', 'linux-6.15', [], 'bfs');
+    expect(two.workers).toBe(2);
+    expect(two.verdict).toBe('pass');
+    expect(two.states).toBe(one.states);
+    expect(two.transitions).toBe(one.transitions);
+  });
+
+  it('finds a counterexample of the same (shortest) length, which replays', () => {
+    const { one, two } = both('svm-atomic-basic', 'linux-5.14', ['driver-ignores-invalidate'], 'bfs');
+    expect(two.verdict).toBe('violation');
+    expect(two.counterexample?.violation.invariant).toBe(one.counterexample?.violation.invariant);
+    expect(two.counterexample?.choices).toHaveLength(one.counterexample?.choices.length ?? -1);
+  });
+
+  it('agrees on liveness (the cancel form) across workers', () => {
+    const { one, two } = both('h1-zero-page', 'linux-6.15', [], 'bfs');
+    expect(one.counterexample?.violation.invariant).toBe('gpu-progress');
+    expect(two.counterexample?.violation).toEqual(one.counterexample?.violation);
+    expect(two.states).toBe(one.states);
+  });
+
+  it('joins the workers\' graphs for fair-cycle liveness: the same lasso verdict', () => {
+    const { one, two } = both('svm-atomic-basic', 'linux-6.15', [], 'bfs', {}, { fairness: 'actor' });
+    expect(one.counterexample?.cycleStart).toBeDefined();
+    expect(two.verdict).toBe('violation');
+    expect(two.counterexample?.violation.invariant).toBe('gpu-progress');
+    expect(two.counterexample?.cycleStart).toBeDefined();
+    expect(two.states).toBe(one.states);
+  });
+
+  it('random and pct split the executions and report the same first violating one', () => {
+    for (const strategy of ['random', 'pct'] as const) {
+      const { one, two } = both('svm-atomic-basic', 'linux-6.15', ['restore-before-invalidate'], strategy, { seed: 1, maxStates: 300 });
+      expect(two.verdict).toBe(one.verdict);
+      expect(two.states).toBe(one.states);
+      expect(two.transitions).toBe(one.transitions);
+    }
+  });
+});

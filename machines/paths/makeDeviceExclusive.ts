@@ -56,6 +56,38 @@ function gupState(flags: Flags, next: string, notAnon?: string): MState<T> {
 }
 
 /**
+ * The conversion both eras share: MMU_NOTIFY_EXCLUSIVE start, the PTL section that writes the
+ * device-exclusive entry (`call`), then the end; a converted page is returned locked and
+ * referenced, anything else goes to `onFail` to be unlocked and put.
+ */
+function convertUnderNotifier(
+  call: 'MAKE_DEVICE_EXCLUSIVE_CONVERT' | 'PAGE_MAKE_DEVICE_EXCLUSIVE_ONE',
+  state: string,
+  onFail: string,
+): Record<string, MState<T>> {
+  return {
+    mmuNotifierInvalidateRangeStart: {
+      ...invalidateRangeStart<T>(exclusiveRange),
+      onDone: after<T>({ target: state }),
+    },
+    [state]: callState<T, typeof call>({
+      to: () => MM_ACTOR,
+      call,
+      args: (c) => ({ mm: mde(c).mm, vpn: mde(c).vpn, pfn: pfn(c) }),
+      branches: [{ target: 'mmuNotifierInvalidateRangeEnd', update: (r, c) => ({ mde: { ...mde(c), converted: r.ok } }) }],
+    }),
+    mmuNotifierInvalidateRangeEnd: {
+      ...invalidateRangeEnd<T>(),
+      onDone: after<T>(
+        // returned locked and referenced: exclusive access lasts until the caller unlocks and puts
+        { when: (c) => mde(c).converted === true, target: 'done', update: (c) => finish(c, { kind: 'ok', pfn: pfn(c) }) },
+        { target: onFail },
+      ),
+    },
+  };
+}
+
+/**
  * mm/rmap.c make_device_exclusive() (6.15): GUP, folio_lock, MMU_NOTIFY_EXCLUSIVE, convert under
  * the PTL; if the folio walk finds anything but our writable PTE, undo and goto retry.
  */
@@ -79,25 +111,8 @@ function single(flags: Flags): MState<T> {
         args: (c) => ({ pfn: pfn(c) }),
         branches: [{ target: 'mmuNotifierInvalidateRangeStart' }],
       }),
-      mmuNotifierInvalidateRangeStart: {
-        ...invalidateRangeStart<T>(exclusiveRange),
-        onDone: after<T>({ target: 'folioWalkStart' }),
-      },
       // mm/rmap.c make_device_exclusive(): folio_walk_start, checks, ptep_clear_flush, set_pte_at(devExcl), folio_walk_end
-      folioWalkStart: callState<T, 'MAKE_DEVICE_EXCLUSIVE_CONVERT'>({
-        to: () => MM_ACTOR,
-        call: 'MAKE_DEVICE_EXCLUSIVE_CONVERT',
-        args: (c) => ({ mm: mde(c).mm, vpn: mde(c).vpn, pfn: pfn(c) }),
-        branches: [{ target: 'mmuNotifierInvalidateRangeEnd', update: (r, c) => ({ mde: { ...mde(c), converted: r.ok } }) }],
-      }),
-      mmuNotifierInvalidateRangeEnd: {
-        ...invalidateRangeEnd<T>(),
-        onDone: after<T>(
-          // returned locked and referenced: exclusive access lasts until the caller unlocks and puts
-          { when: (c) => mde(c).converted === true, target: 'done', update: (c) => finish(c, { kind: 'ok', pfn: pfn(c) }) },
-          { target: 'folioUnlockPut' },
-        ),
-      },
+      ...convertUnderNotifier('MAKE_DEVICE_EXCLUSIVE_CONVERT', 'folioWalkStart', 'folioUnlockPut'),
       // mm/rmap.c make_device_exclusive(): folio_unlock + folio_put, then goto retry (6.15 patch 17, no -EBUSY)
       folioUnlockPut: callState<T, 'FOLIO_UNLOCK_PUT'>({
         to: () => MM_ACTOR,
@@ -135,25 +150,9 @@ function range(flags: Flags): MState<T> {
         args: (c) => ({ pfn: pfn(c) }),
         branches: [{ target: 'done', update: (_r, c) => busy(c) }],
       }),
-      // mm/rmap.c page_make_device_exclusive_one(): MMU_NOTIFY_EXCLUSIVE over the folio (one page: order-0 folios)
-      mmuNotifierInvalidateRangeStart: {
-        ...invalidateRangeStart<T>(exclusiveRange),
-        onDone: after<T>({ target: 'pageMakeDeviceExclusiveOne' }),
-      },
-      // mm/rmap.c page_make_device_exclusive_one(): page_vma_mapped_walk, convert, page_remove_rmap; ok = valid && !mapcount
-      pageMakeDeviceExclusiveOne: callState<T, 'PAGE_MAKE_DEVICE_EXCLUSIVE_ONE'>({
-        to: () => MM_ACTOR,
-        call: 'PAGE_MAKE_DEVICE_EXCLUSIVE_ONE',
-        args: (c) => ({ mm: mde(c).mm, vpn: mde(c).vpn, pfn: pfn(c) }),
-        branches: [{ target: 'mmuNotifierInvalidateRangeEnd', update: (r, c) => ({ mde: { ...mde(c), converted: r.ok } }) }],
-      }),
-      mmuNotifierInvalidateRangeEnd: {
-        ...invalidateRangeEnd<T>(),
-        onDone: after<T>(
-          { when: (c) => mde(c).converted === true, target: 'done', update: (c) => finish(c, { kind: 'ok', pfn: pfn(c) }) },
-          { target: 'unlockPagePutPage' },
-        ),
-      },
+      // mm/rmap.c page_make_device_exclusive_one(): MMU_NOTIFY_EXCLUSIVE over the folio (one page: order-0
+      // folios), page_vma_mapped_walk, convert, page_remove_rmap; ok = valid && !mapcount
+      ...convertUnderNotifier('PAGE_MAKE_DEVICE_EXCLUSIVE_ONE', 'pageMakeDeviceExclusiveOne', 'unlockPagePutPage'),
       // mm/rmap.c make_device_exclusive_range(): unlock_page + put_page; pages[i] = NULL
       unlockPagePutPage: callState<T, 'FOLIO_UNLOCK_PUT'>({
         to: () => MM_ACTOR,

@@ -118,7 +118,8 @@ export function renderExpect(layout: Layout, world: World, expect: Expect | unde
   const out: string[] = ['expect:'];
   const k = kernelOf(world);
   const mm0 = k?.mms.find((m) => m.id === 0);
-  const checkWords = expect.verdict !== 'violation' && verdict.kind !== 'incomplete';
+  // Final memory means something only when the run got to the end: not at a violation or a limit.
+  const checkWords = expect.verdict !== 'violation' && verdict.kind === 'pass';
   for (const fw of expect.final ?? []) {
     const ref = tryParseAt(fw.at);
     const r = layout.regions.find((x) => x.id === ref?.region);

@@ -67,6 +67,12 @@ describe('expectations', () => {
     ]);
   });
 
+  it('does not judge final memory of a run that stopped at a violation', () => {
+    expect(renderExpect(layout, w, { final: [{ at: 'buf:0', equals: 2 }] }, { kind: 'violation', invariant: 'S8', message: 'm' })[1]).toBe(
+      '  buf:0 == 2  not checked (got 1)',
+    );
+  });
+
   it('does not hold a single execution to an expected violation', () => {
     expect(renderExpect(layout, w, { verdict: 'violation', invariant: 'S2', final: [{ at: 'buf:0', equals: 2 }] }, { kind: 'pass' })).toEqual([
       'expect:',

@@ -41,3 +41,17 @@ export function callOfRet<K extends CallType>(deliveries: readonly Delivery[], r
   );
   return calls[calls.length - 1];
 }
+
+/**
+ * Whether the step delivered a CALL of `type` (or a RET of `call`): a cheap allocation-free test
+ * the step properties run first, since most transitions deliver none of the calls they examine.
+ */
+export function hasCall(deliveries: readonly Delivery[], type: CallType): boolean {
+  for (const d of deliveries) if (d.mode === 'call' && d.event.type === type) return true;
+  return false;
+}
+
+export function hasRet(deliveries: readonly Delivery[], call: CallType): boolean {
+  for (const d of deliveries) if (d.mode === 'ret' && d.event.type === 'RET' && d.event.call === call) return true;
+  return false;
+}

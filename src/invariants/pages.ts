@@ -28,22 +28,38 @@ export function vmaAt(m: Mm, vpn: Vpn): Vma | undefined {
   return m.vmas.find((v) => v.start <= vpn && vpn < v.start + v.pages);
 }
 
+/** livePtes per kernel state (performance): kernel states are shared by every world with the same `mm` snapshot. */
+const livePtesOf = new WeakMap<KernelState, readonly PteAt[]>();
+
 /** Every stored (non-none) PTE of every live mm. */
 export function livePtes(k: KernelState): readonly PteAt[] {
+  const hit = livePtesOf.get(k);
+  if (hit !== undefined) return hit;
   const out: PteAt[] = [];
   for (const m of k.mms) {
     if (!m.live) continue;
     for (const [key, pte] of Object.entries(m.ptes)) out.push({ mm: m.id, vpn: Number(key), pte });
   }
+  livePtesOf.set(k, out);
   return out;
 }
 
+const NO_VPNS: readonly Vpn[] = [];
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
 /** The vpns of `mm` whose entry differs between two kernel states (either side may lack the mm). */
 export function changedVpns(before: KernelState, after: KernelState, mm: MmId): readonly Vpn[] {
+  // Same kernel state or same page table: nothing changed (the common case for a step that did
+  // not touch this mm); skips building key sets per transition.
+  if (before === after) return NO_VPNS;
   const b = mmById(before, mm)?.ptes ?? {};
   const a = mmById(after, mm)?.ptes ?? {};
-  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  return [...keys].filter((key) => !pteSame(b[key] ?? PTE_NONE, a[key] ?? PTE_NONE)).map(Number);
+  if (b === a) return NO_VPNS;
+  // Same order as the union of b's keys then a's new keys.
+  const out: Vpn[] = [];
+  for (const key of Object.keys(b)) if (!pteSame(b[key] ?? PTE_NONE, a[key] ?? PTE_NONE)) out.push(Number(key));
+  for (const key of Object.keys(a)) if (!hasOwn(b, key) && !pteSame(PTE_NONE, a[key] ?? PTE_NONE)) out.push(Number(key));
+  return out;
 }
 
 /** An invalidate_range_start..end window of `mm` covering `vpn` is open (mm/mmu_notifier.c). */

@@ -1,5 +1,5 @@
 import { formatPte } from '../domain/index.js';
-import { callsOf } from './deliveries.js';
+import { callsOf, hasCall } from './deliveries.js';
 import { pteAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState } from './view.js';
@@ -16,6 +16,7 @@ export const S13: Invariant = {
   title: 'GPU atomics only on device-exclusive pages',
   kernel: 'drivers/gpu/drm/nouveau/nouveau_svm.c nouveau_atomic_range_fault (NVIF_VMM_PFNMAP_V0_A); mm/rmap.c make_device_exclusive',
   step: (_ctx, before, deliveries) => {
+    if (!hasCall(deliveries, 'PFNMAP')) return null;
     const calls = callsOf(deliveries, 'PFNMAP').filter((c) => c.event.a);
     if (calls.length === 0) return null;
     const k = kernelState(before);

@@ -1,32 +1,54 @@
 import { formatGpuPte, formatPte, type Pfn, type World } from '../domain/index.js';
 import { livePtes } from './pages.js';
 import type { Invariant } from './types.js';
-import { dmirrors, gpuMmus, kernelState } from './view.js';
+import { dmirrors, gpuMmus, kernelState, type DmirrorView, type GpuMmuView } from './view.js';
 
 /** Who holds atomic permission on a pfn right now, as a human-readable description. */
 interface DeviceAtomic {
   readonly pfn: Pfn;
-  readonly who: string;
+  /** Formatted only when reported (performance: formatting every entry of every state was a hot spot). */
+  readonly who: () => string;
+}
+
+/**
+ * Per view object (performance): views are cached per actor snapshot (view.ts), and snapshots are
+ * shared by every world where the actor is unchanged, so each GPU page table or mirror is scanned once.
+ */
+const gpuAtomicsOf = new WeakMap<GpuMmuView, readonly DeviceAtomic[]>();
+const mirrorAtomicsOf = new WeakMap<DmirrorView, readonly DeviceAtomic[]>();
+
+function gpuAtomics(m: GpuMmuView): readonly DeviceAtomic[] {
+  const hit = gpuAtomicsOf.get(m);
+  if (hit !== undefined) return hit;
+  const out: DeviceAtomic[] = [];
+  for (const [vpn, p] of Object.entries(m.g.ptes)) {
+    // gp100_vmm_pgt_pfn: a host PTE without RO and without ATOMIC_DISABLE lets the GPU do atomics.
+    if (p.valid && !p.ro && !p.atomicDisable && p.aperture === 'host') {
+      out.push({ pfn: p.pfn, who: () => `${m.device} GPU PTE vpn ${vpn} = ${formatGpuPte(p)}` });
+    }
+  }
+  for (const a of m.g.inflight) {
+    out.push({ pfn: a.pfn, who: () => `${m.device} in-flight atomic of ${a.channel} on vpn ${a.vpn} (pfn ${a.pfn})` });
+  }
+  gpuAtomicsOf.set(m, out);
+  return out;
+}
+
+function mirrorAtomics(d: DmirrorView): readonly DeviceAtomic[] {
+  const hit = mirrorAtomicsOf.get(d);
+  if (hit !== undefined) return hit;
+  const out: DeviceAtomic[] = [];
+  for (const [vpn, e] of Object.entries(d.pt)) {
+    if (e.tag === 'ATOMIC') out.push({ pfn: e.pfn, who: () => `${d.id} mirror entry vpn ${vpn} = ATOMIC pfn ${e.pfn}` });
+  }
+  mirrorAtomicsOf.set(d, out);
+  return out;
 }
 
 function deviceAtomics(world: World): readonly DeviceAtomic[] {
   const out: DeviceAtomic[] = [];
-  for (const m of gpuMmus(world)) {
-    for (const [vpn, p] of Object.entries(m.g.ptes)) {
-      // gp100_vmm_pgt_pfn: a host PTE without RO and without ATOMIC_DISABLE lets the GPU do atomics.
-      if (p.valid && !p.ro && !p.atomicDisable && p.aperture === 'host') {
-        out.push({ pfn: p.pfn, who: `${m.device} GPU PTE vpn ${vpn} = ${formatGpuPte(p)}` });
-      }
-    }
-    for (const a of m.g.inflight) {
-      out.push({ pfn: a.pfn, who: `${m.device} in-flight atomic of ${a.channel} on vpn ${a.vpn} (pfn ${a.pfn})` });
-    }
-  }
-  for (const d of dmirrors(world)) {
-    for (const [vpn, e] of Object.entries(d.pt)) {
-      if (e.tag === 'ATOMIC') out.push({ pfn: e.pfn, who: `${d.id} mirror entry vpn ${vpn} = ATOMIC pfn ${e.pfn}` });
-    }
-  }
+  for (const m of gpuMmus(world)) out.push(...gpuAtomics(m));
+  for (const d of dmirrors(world)) out.push(...mirrorAtomics(d));
   return out;
 }
 
@@ -45,12 +67,15 @@ export const S1: Invariant = {
     'mm/rmap.c make_device_exclusive (clear+flush before device map); mm/memory.c remove_device_exclusive_entry ' +
     '(mmu_notifier_invalidate_range_start before restore_exclusive_pte); nouveau_svm.c nouveau_svmm_invalidate_range_start (PFNCLR)',
   state: (_ctx, world) => {
-    const cpu = livePtes(kernelState(world)).filter((p) => p.pte.kind === 'present');
+    const k = kernelState(world);
     const atomics = deviceAtomics(world);
+    // No device atomics: nothing to collide with (skip the page-table scan).
+    if (atomics.length === 0) return null;
+    const cpu = livePtes(k).filter((p) => p.pte.kind === 'present');
     for (const a of atomics) {
       const c = cpu.find((p) => p.pte.kind === 'present' && p.pte.pfn === a.pfn);
       if (c !== undefined) {
-        return `${a.who} while mm ${c.mm} vpn ${c.vpn} is ${formatPte(c.pte)}: CPU and device can both access pfn ${a.pfn}`;
+        return `${a.who()} while mm ${c.mm} vpn ${c.vpn} is ${formatPte(c.pte)}: CPU and device can both access pfn ${a.pfn}`;
       }
     }
     return null;

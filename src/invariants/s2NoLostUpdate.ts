@@ -42,26 +42,78 @@ interface Target {
   readonly adds: number;
 }
 
-function targets(ctx: PropertyContext, world: World): readonly Target[] | null {
-  const cpus = cpuThreads(world);
-  const chans = gpuChannels(world);
-  const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
+/**
+ * The part of `targets` that depends only on the programs (which never change during a run): which
+ * words qualify, in first-add order, and which (actor, op) adds contribute to each. Recomputing it
+ * for every checked state was S2's main cost.
+ */
+interface Plan {
+  /** null: some thread forks (see `targets`). */
+  readonly words: ReadonlyArray<{
+    readonly vpn: Vpn;
+    readonly word: number;
+    readonly init: number;
+    /** Index into the cpus-then-channels actor list, op index, added value. */
+    readonly adds: ReadonlyArray<readonly [actor: number, op: number, value: number]>;
+  }> | null;
+}
+
+function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[] }>, forks: boolean): Plan {
   // After fork a word has one value per process and the child's adds go to its own copy.
-  if (cpus.some((t) => t.program.some((o) => o.op === 'fork'))) return null;
+  if (forks) return { words: null };
   const words = new Set<string>();
   const pages: Array<readonly [Vpn, Vpn]> = [];
   for (const a of all) for (const op of a.program) disqualifies(op, words, pages);
-  const sums = new Map<string, { vpn: Vpn; word: number; done: number; adds: number }>();
-  for (const a of all) {
+  const sums = new Map<string, { vpn: Vpn; word: number; adds: Array<readonly [number, number, number]> }>();
+  all.forEach((a, ai) => {
     a.program.forEach((op, i) => {
       if (op.op !== 'atomicAdd') return;
       const k = key(op.vpn, op.word);
       if (words.has(k) || pages.some(([s, e]) => s <= op.vpn && op.vpn < e)) return;
-      const t = sums.get(k) ?? { vpn: op.vpn, word: op.word, done: 0, adds: 0 };
-      sums.set(k, i < a.pc ? { ...t, done: t.done + op.value, adds: t.adds + 1 } : t);
+      let t = sums.get(k);
+      if (t === undefined) {
+        t = { vpn: op.vpn, word: op.word, adds: [] };
+        sums.set(k, t);
+      }
+      t.adds.push([ai, i, op.value]);
     });
+  });
+  return { words: [...sums.entries()].map(([k, t]) => ({ ...t, init: ctx.initWords.get(k) ?? 0 })) };
+}
+
+/** The last plan per context, with the program arrays it was made from (identity-checked on use). */
+const plans = new WeakMap<PropertyContext, { readonly programs: readonly (readonly unknown[])[]; readonly plan: Plan }>();
+
+function targets(ctx: PropertyContext, world: World): readonly Target[] | null {
+  const cpus = cpuThreads(world);
+  const chans = gpuChannels(world);
+  const nc = cpus.length;
+  // Actor i of the cpus-then-channels list, without building the list per state.
+  const actor = (i: number): { program: readonly (CpuOp | GpuOp)[]; pc: number } | undefined => (i < nc ? cpus[i] : chans[i - nc]);
+  const n = nc + chans.length;
+  let cached = plans.get(ctx);
+  let same = cached !== undefined && cached.programs.length === n;
+  for (let i = 0; same && i < n; i++) same = cached?.programs[i] === actor(i)?.program;
+  if (cached === undefined || !same) {
+    const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
+    const forks = cpus.some((t) => t.program.some((o) => o.op === 'fork'));
+    cached = { programs: all.map((a) => a.program), plan: plan(ctx, all, forks) };
+    plans.set(ctx, cached);
   }
-  return [...sums.entries()].map(([k, t]) => ({ ...t, init: ctx.initWords.get(k) ?? 0 }));
+  const ws = cached.plan.words;
+  if (ws === null) return null;
+  return ws.map((w) => {
+    let done = 0;
+    let adds = 0;
+    for (const [ai, i, value] of w.adds) {
+      const a = actor(ai);
+      if (a !== undefined && i < a.pc) {
+        done += value;
+        adds += 1;
+      }
+    }
+    return { vpn: w.vpn, word: w.word, done, adds, init: w.init };
+  });
 }
 
 /** The word has a GPU atomic between its read and its write half (its new value is not stored yet). */

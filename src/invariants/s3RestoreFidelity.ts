@@ -1,5 +1,5 @@
 import { formatPte, type Flags, type Folio, type Pte, type Vma } from '../domain/index.js';
-import { callOfRet, retsOf } from './deliveries.js';
+import { callOfRet, hasRet, retsOf } from './deliveries.js';
 import { folioAt, mmById, pteAt, vmaAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState } from './view.js';
@@ -59,6 +59,7 @@ export const S3: Invariant = {
   title: 'restore fidelity: the restored PTE follows restore_exclusive_pte for the era',
   kernel: 'mm/memory.c restore_exclusive_pte; mm/mprotect.c can_change_pte_writable (6.15)',
   step: (ctx, before, deliveries, after) => {
+    if (!hasRet(deliveries, 'RESTORE_EXCLUSIVE_PTE')) return null;
     const rets = retsOf(deliveries, 'RESTORE_EXCLUSIVE_PTE').filter((r) => r.event.result.restored);
     if (rets.length === 0) return null;
     const kb = kernelState(before);

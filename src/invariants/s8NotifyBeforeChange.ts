@@ -1,8 +1,21 @@
-import { formatPte, type MmId } from '../domain/index.js';
+import { formatPte, type MmId, type Pte } from '../domain/index.js';
 import { callsOf } from './deliveries.js';
-import { changedVpns, notifierWindowCovers, pteAt } from './pages.js';
+import { changedVpns, mmById, notifierWindowCovers, pteAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState, notifierState } from './view.js';
+
+/** Per page-table object (performance): page tables are shared by every world with the same mm state. */
+const devExclIn = new WeakMap<Readonly<Record<string, Pte>>, boolean>();
+
+function hasDevExcl(ptes: Readonly<Record<string, Pte>> | undefined): boolean {
+  if (ptes === undefined) return false;
+  let r = devExclIn.get(ptes);
+  if (r === undefined) {
+    r = Object.values(ptes).some((p: Pte | undefined) => p?.kind === 'devExcl');
+    devExclIn.set(ptes, r);
+  }
+  return r;
+}
 
 /**
  * S8 notify-before-change (domain.md §3.1): a CPU PTE becomes, or stops being, a device-exclusive
@@ -24,8 +37,15 @@ export const S8: Invariant = {
     const kb = kernelState(before);
     const ka = kernelState(after);
     const n = notifierState(before);
-    const forked = new Set<MmId>(callsOf(deliveries, 'COPY_PAGE_RANGE').map((c) => c.event.mm));
+    // The step did not change `mm`'s state (the runtime shares unchanged snapshots): no PTE changed.
+    if (kb === ka) return null;
+    // Built on first need: most transitions skip every mm below before asking.
+    let forked: Set<MmId> | null = null;
     for (const m of ka.mms) {
+      // Only a change to or from a device-exclusive entry matters: an mm with none on either side
+      // cannot violate, so skip diffing its page tables (most transitions that touch mm).
+      if (!hasDevExcl(m.ptes) && !hasDevExcl(mmById(kb, m.id)?.ptes)) continue;
+      forked ??= new Set<MmId>(callsOf(deliveries, 'COPY_PAGE_RANGE').map((c) => c.event.mm));
       if (forked.has(m.id)) continue;
       for (const vpn of changedVpns(kb, ka, m.id)) {
         const was = pteAt(kb, m.id, vpn);

@@ -44,9 +44,23 @@ function field(a: ActorSnap, ctx: Ctx | Readonly<Record<string, unknown>>, key: 
   return v;
 }
 
+/**
+ * Where each id was last found (performance): actors keep their positions in every world of a run,
+ * so the hint almost always hits and saves a scan. Actor ids are unique within a world (the
+ * runtime indexes actors by id), so a hit is the actor `find` would return.
+ */
+const lastPosition = new Map<ActorId, number>();
+
 function actorById(world: World, id: ActorId): ActorSnap {
-  const a = world.actors.find((x) => x.id === id);
+  const hint = lastPosition.get(id);
+  if (hint !== undefined) {
+    const h = world.actors[hint];
+    if (h !== undefined && h.id === id) return h;
+  }
+  const i = world.actors.findIndex((x) => x.id === id);
+  const a = world.actors[i];
   if (a === undefined) fail(id, 'no such actor in the world');
+  lastPosition.set(id, i);
   return a;
 }
 
@@ -54,24 +68,91 @@ export function actorsOfKind(world: World, kind: ActorSnap['kind']): readonly Ac
   return world.actors.filter((a) => a.kind === kind);
 }
 
+/**
+ * Memo tables (performance). Every property reads the same world through these accessors, several
+ * times per checked state, and the explorer checks millions of states. Worlds and actor snapshots
+ * are immutable, and snapshots are hash-consed by the runtime (an unchanged actor is the same
+ * object in every world that contains it), so a view derived from one snapshot is cached on that
+ * object (WeakMap: no leak, no invalidation needed), and the per-world lists on the world. Only
+ * successful derivations are cached: a shape error is rethrown on every call, as before.
+ */
+const kernelOf = new WeakMap<ActorSnap, KernelState>();
+const notifierOf = new WeakMap<ActorSnap, NotifierState>();
+const gpuMmuOf = new WeakMap<ActorSnap, GpuMmuView>();
+const dmirrorOf = new WeakMap<ActorSnap, DmirrorView>();
+const nouveauOf = new WeakMap<ActorSnap, NouveauView>();
+const cpuThreadOf = new WeakMap<ActorSnap, CpuThreadView>();
+const gpuChannelOf = new WeakMap<ActorSnap, GpuChannelView>();
+
+interface WorldViews {
+  gpuMmus?: readonly GpuMmuView[];
+  dmirrors?: readonly DmirrorView[];
+  nouveau?: readonly NouveauView[];
+  cpuThreads?: readonly CpuThreadView[];
+  gpuChannels?: readonly GpuChannelView[];
+}
+/**
+ * The lists of the last few worlds asked about, by identity. A checker asks about one world (or a
+ * before/after pair) at a time, so a tiny ring beats a WeakMap keyed by every world: that made
+ * millions of short-lived ephemerons and showed up as garbage-collector time.
+ */
+const RECENT = 4;
+const recentWorlds: Array<World | undefined> = new Array<World | undefined>(RECENT).fill(undefined);
+const recentViews: WorldViews[] = Array.from({ length: RECENT }, (): WorldViews => ({}));
+let recentNext = 0;
+
+function worldViews(world: World): WorldViews {
+  for (let i = 0; i < RECENT; i++) {
+    if (recentWorlds[i] === world) return recentViews[i] as WorldViews;
+  }
+  const v: WorldViews = {};
+  recentWorlds[recentNext] = world;
+  recentViews[recentNext] = v;
+  recentNext = (recentNext + 1) % RECENT;
+  return v;
+}
+
+/** The views of every actor of `kind`, each derived once per snapshot. */
+function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], memo: WeakMap<ActorSnap, V>, derive: (a: ActorSnap) => V): readonly V[] {
+  const out: V[] = [];
+  for (const a of world.actors) {
+    if (a.kind !== kind) continue;
+    let v = memo.get(a);
+    if (v === undefined) {
+      v = derive(a);
+      memo.set(a, v);
+    }
+    out.push(v);
+  }
+  return out;
+}
+
 /** `mm`'s `context.k`: every mm_struct and every folio. */
 export function kernelState(world: World): KernelState {
   const a = actorById(world, MM_ACTOR);
+  const hit = kernelOf.get(a);
+  if (hit !== undefined) return hit;
   const k = field(a, a.context, 'k', 'record') as Readonly<Record<string, unknown>>;
   field(a, k, 'mms', 'array');
   field(a, k, 'folios', 'array');
-  return k as unknown as KernelState;
+  const ks = k as unknown as KernelState;
+  kernelOf.set(a, ks);
+  return ks;
 }
 
 /** `mmu`'s `context.n`, with the per-mm `activeRanges` S8 reads. */
 export function notifierState(world: World): NotifierState {
   const a = actorById(world, MMU_NOTIFIER_ACTOR);
+  const hit = notifierOf.get(a);
+  if (hit !== undefined) return hit;
   const n = field(a, a.context, 'n', 'record') as Readonly<Record<string, unknown>>;
   const mms = field(a, n, 'mms', 'array') as readonly unknown[];
   for (const m of mms) {
     if (!isRecord(m) || !Array.isArray(m['activeRanges'])) fail(a, 'context.n.mms[*].activeRanges is missing');
   }
-  return n as unknown as NotifierState;
+  const ns = n as unknown as NotifierState;
+  notifierOf.set(a, ns);
+  return ns;
 }
 
 export interface GpuMmuView {
@@ -83,13 +164,16 @@ export interface GpuMmuView {
 
 /** Every `<dev>.mmu`: GPU PTEs (for mm 0) and the atomics between their read and write halves. */
 export function gpuMmus(world: World): readonly GpuMmuView[] {
-  return actorsOfKind(world, 'gpuMmu').map((a) => {
-    const g = field(a, a.context, 'g', 'record') as Readonly<Record<string, unknown>>;
-    field(a, g, 'ptes', 'record');
-    field(a, g, 'inflight', 'array');
-    const device = typeof g['device'] === 'string' ? g['device'] : a.id;
-    return { id: a.id, device, g: g as unknown as GpuMmuState };
-  });
+  const v = worldViews(world);
+  return (v.gpuMmus ??= viewsOfKind(world, 'gpuMmu', gpuMmuOf, gpuMmuView));
+}
+
+function gpuMmuView(a: ActorSnap): GpuMmuView {
+  const g = field(a, a.context, 'g', 'record') as Readonly<Record<string, unknown>>;
+  field(a, g, 'ptes', 'record');
+  field(a, g, 'inflight', 'array');
+  const device = typeof g['device'] === 'string' ? g['device'] : a.id;
+  return { id: a.id, device, g: g as unknown as GpuMmuState };
 }
 
 export type DmirrorTag = 'ATOMIC' | 'WRITE' | 'READ';
@@ -105,14 +189,17 @@ export interface DmirrorView {
 }
 
 export function dmirrors(world: World): readonly DmirrorView[] {
-  return actorsOfKind(world, 'dmirror').map((a) => {
-    const pt = field(a, a.context, 'pt', 'record') as DmirrorView['pt'];
-    // dmirror_fops_unlocked_ioctl: one HMM_DMIRROR_* ioctl at a time, null between ioctls.
-    if (!('ioctl' in a.context)) fail(a, 'context.ioctl (the HMM_DMIRROR_* ioctl in progress, or null) is missing');
-    const mutex = a.context['mutex'];
-    if (mutex !== null && typeof mutex !== 'string') fail(a, 'context.mutex (dmirror->mutex owner: ActorId | null) is missing');
-    return { id: a.id, pt, busy: a.context['ioctl'] !== null, mutex };
-  });
+  const v = worldViews(world);
+  return (v.dmirrors ??= viewsOfKind(world, 'dmirror', dmirrorOf, dmirrorView));
+}
+
+function dmirrorView(a: ActorSnap): DmirrorView {
+  const pt = field(a, a.context, 'pt', 'record') as DmirrorView['pt'];
+  // dmirror_fops_unlocked_ioctl: one HMM_DMIRROR_* ioctl at a time, null between ioctls.
+  if (!('ioctl' in a.context)) fail(a, 'context.ioctl (the HMM_DMIRROR_* ioctl in progress, or null) is missing');
+  const mutex = a.context['mutex'];
+  if (mutex !== null && typeof mutex !== 'string') fail(a, 'context.mutex (dmirror->mutex owner: ActorId | null) is missing');
+  return { id: a.id, pt, busy: a.context['ioctl'] !== null, mutex };
 }
 
 export interface NouveauView {
@@ -135,12 +222,17 @@ function svmmMutexOf(a: ActorSnap): ActorId | null {
 const NOUVEAU_WORKER_REGION = /worker|svmFault/i;
 
 export function nouveauDrivers(world: World): readonly NouveauView[] {
-  return actorsOfKind(world, 'nouveauSvm').map((a) => ({
+  const v = worldViews(world);
+  return (v.nouveau ??= viewsOfKind(world, 'nouveauSvm', nouveauOf, nouveauView));
+}
+
+function nouveauView(a: ActorSnap): NouveauView {
+  return {
     id: a.id,
     svmmMutex: svmmMutexOf(a),
     workerIdle: regionIdle(a.value, NOUVEAU_WORKER_REGION, a),
     fault: faultSeqOf(a),
-  }));
+  };
 }
 
 /**
@@ -189,34 +281,40 @@ function programFields(a: ActorSnap): { program: readonly unknown[]; pc: number;
 }
 
 export function cpuThreads(world: World): readonly CpuThreadView[] {
-  return actorsOfKind(world, 'cpuThread').map((a) => {
-    const p = programFields(a);
-    return {
-      id: a.id,
-      value: a.value,
-      mm: field(a, a.context, 'mm', 'number') as MmId,
-      program: p.program as readonly CpuOp[],
-      pc: p.pc,
-      expectFailures: p.expectFailures,
-      // The final states of cpuThread: done (program ran out or exit), sigsegv (killed).
-      finished: a.value === 'done' || a.value === 'sigsegv',
-    };
-  });
+  const v = worldViews(world);
+  return (v.cpuThreads ??= viewsOfKind(world, 'cpuThread', cpuThreadOf, cpuThreadView));
+}
+
+function cpuThreadView(a: ActorSnap): CpuThreadView {
+  const p = programFields(a);
+  return {
+    id: a.id,
+    value: a.value,
+    mm: field(a, a.context, 'mm', 'number') as MmId,
+    program: p.program as readonly CpuOp[],
+    pc: p.pc,
+    expectFailures: p.expectFailures,
+    // The final states of cpuThread: done (program ran out or exit), sigsegv (killed).
+    finished: a.value === 'done' || a.value === 'sigsegv',
+  };
 }
 
 export function gpuChannels(world: World): readonly GpuChannelView[] {
-  return actorsOfKind(world, 'gpuChannel').map((a) => {
-    const p = programFields(a);
-    return {
-      id: a.id,
-      value: a.value,
-      program: p.program as readonly GpuOp[],
-      pc: p.pc,
-      expectFailures: p.expectFailures,
-      // killed = the fault was cancelled (GP100_VMM_VN_FAULT_CANCEL): GPU SIGSEGV.
-      finished: a.value === 'done' || a.value === 'killed',
-    };
-  });
+  const v = worldViews(world);
+  return (v.gpuChannels ??= viewsOfKind(world, 'gpuChannel', gpuChannelOf, gpuChannelView));
+}
+
+function gpuChannelView(a: ActorSnap): GpuChannelView {
+  const p = programFields(a);
+  return {
+    id: a.id,
+    value: a.value,
+    program: p.program as readonly GpuOp[],
+    pc: p.pc,
+    expectFailures: p.expectFailures,
+    // killed = the fault was cancelled (GP100_VMM_VN_FAULT_CANCEL): GPU SIGSEGV.
+    finished: a.value === 'done' || a.value === 'killed',
+  };
 }
 
 /**

@@ -50,14 +50,28 @@ export class ModelBugError extends Error {
   override readonly name = 'ModelBugError';
 }
 
+/**
+ * `to<from` split once per id (performance): fresh slices per step also had to be hashed again by
+ * every Map lookup keyed on them. Bounded by the number of actor pairs.
+ */
+const parsedDeliveries = new Map<StepId, { readonly to: ActorId; readonly from: ActorId }>();
+
+function parseDelivery(id: StepId, lt: number): { readonly to: ActorId; readonly from: ActorId } {
+  let p = parsedDeliveries.get(id);
+  if (p === undefined) {
+    p = { to: id.slice(0, lt), from: id.slice(lt + 1) };
+    parsedDeliveries.set(id, p);
+  }
+  return p;
+}
+
 function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: ActorId; readonly event: ModelEvent; readonly netIndex: number } | null {
   const lt = id.indexOf('<');
   if (lt < 0) {
     if (!steppers.index.has(id)) return null;
     return { to: id, event: { type: 'STEP', from: id }, netIndex: -1 };
   }
-  const to = id.slice(0, lt);
-  const from = id.slice(lt + 1);
+  const { to, from } = parseDelivery(id, lt);
   const netIndex = world.net.findIndex((m) => m.to === to && m.event.from === from);
   if (netIndex < 0) return null;
   const m = world.net[netIndex] as InFlight;
@@ -72,7 +86,9 @@ function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: A
 export function step(world: World, steppers: Steppers, id: StepId, record = true, footprint?: StepFootprint): StepOutcome | null {
   const t = trigger(world, steppers, id);
   if (t === null) return null;
-  const actors: ActorSnap[] = world.actors.slice();
+  // Copied on the first accepted transition: most candidate steps are refused by their first
+  // callee, and copying the actor list for each of them was measurable per-state cost.
+  let actors: ActorSnap[] | null = null;
   const posts: InFlight[] = [];
   const deliveries: Delivery[] = [];
 
@@ -82,11 +98,12 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
     if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
     touch(footprint, pos);
     const stepper = steppers.byPosition[pos] as MachineStepper;
-    const r = stepper.transition(actors[pos] as ActorSnap, event);
+    const r = stepper.transition((actors ?? world.actors)[pos] as ActorSnap, event);
     if (r === null) {
       if (mode === 'ret') throw new ModelBugError(`${to} did not accept the RET of ${(event as { call?: string }).call ?? '?'} from ${event.from}`);
       return false;
     }
+    actors ??= world.actors.slice();
     actors[pos] = r.next;
     if (record) deliveries.push({ to, mode, event });
     for (const env of r.out as readonly Envelope[]) {
@@ -102,19 +119,46 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
   let net: readonly InFlight[] = world.net;
   if (t.netIndex >= 0) net = [...net.slice(0, t.netIndex), ...net.slice(t.netIndex + 1)];
   if (posts.length > 0) net = [...net, ...posts];
-  return { world: { actors, net }, deliveries };
+  // A step that is enabled delivered at least once, so `actors` is a copy; the fallback keeps the
+  // type honest.
+  return { world: { actors: actors ?? world.actors.slice(), net }, deliveries };
+}
+
+/**
+ * Delivery step ids `to<from`, one string per pair (performance): the explorer looks every id up
+ * in a Map, and a fresh concatenation must be flattened and hashed again on each lookup. Ids
+ * only, no model state: the table is bounded by the number of actor pairs.
+ */
+const deliveryIds = new Map<ActorId, Map<ActorId, StepId>>();
+
+function deliveryId(to: ActorId, from: ActorId): StepId {
+  let byFrom = deliveryIds.get(to);
+  if (byFrom === undefined) {
+    byFrom = new Map();
+    deliveryIds.set(to, byFrom);
+  }
+  let id = byFrom.get(from);
+  if (id === undefined) {
+    id = `${to}<${from}`;
+    byFrom.set(from, id);
+  }
+  return id;
 }
 
 /** Candidate step ids in a stable order: actors in world order, own step first, then senders in arrival order. */
 export function candidateSteps(world: World): StepId[] {
   const ids: StepId[] = [];
+  const net = world.net;
+  // Few messages are in flight at once: a linear scan for earlier senders beats a Set per actor.
+  const seen: ActorId[] = [];
   for (const a of world.actors) {
     ids.push(a.id);
-    const seen = new Set<ActorId>();
-    for (const m of world.net) {
-      if (m.to === a.id && !seen.has(m.event.from)) {
-        seen.add(m.event.from);
-        ids.push(`${a.id}<${m.event.from}`);
+    if (net.length === 0) continue;
+    seen.length = 0;
+    for (const m of net) {
+      if (m.to === a.id && !seen.includes(m.event.from)) {
+        seen.push(m.event.from);
+        ids.push(deliveryId(a.id, m.event.from));
       }
     }
   }

@@ -32,7 +32,8 @@ function inertScope(machine: AnyStateMachine): AnyActorScope {
 interface StateEntry {
   readonly snap: ActorSnap;
   xs: AnyMachineSnapshot | undefined;
-  readonly results: Map<string, Transitioned | null>;
+  /** Memoized transitions by event id (`eventId`). */
+  readonly results: Map<number, Transitioned | null>;
   /** Dense id in order of first appearance: worlds are fingerprinted from these (src/explore). */
   readonly id: number;
   readonly key: string;
@@ -103,7 +104,7 @@ export class MachineStepper {
   /** null when the machine does not accept the event in this state (its guard is false: blocked). */
   transition(snap: ActorSnap, event: ModelEvent): Transitioned | null {
     const entry = this.entry(snap);
-    const ek = eventKey(event);
+    const ek = eventId(event);
     const cached = entry.results.get(ek);
     if (cached !== undefined) return cached;
     if (entry.xs === undefined) {
@@ -167,19 +168,40 @@ export class MachineStepper {
   }
 }
 
-const eventKeys = new WeakMap<object, string>();
+const eventIds = new WeakMap<object, number>();
+/** Event content key → small integer; shared by all steppers (ids are only memo keys). */
+const idOfEventKey = new Map<string, number>();
+const stepEventIds = new Map<string, number>();
+
+function internEventKey(k: string): number {
+  let id = idOfEventKey.get(k);
+  if (id === undefined) {
+    id = idOfEventKey.size;
+    idOfEventKey.set(k, id);
+  }
+  return id;
+}
 
 /**
- * The memo key of an event: its JSON, computed once per event object (a posted or called event
- * is the same object each time a memoized transition emits it). STEP events are made afresh for
- * every step and carry nothing but their sender.
+ * The memo key of an event: a small integer standing for its JSON, computed once per event object
+ * (a posted or called event is the same object each time a memoized transition emits it). STEP
+ * events are made afresh for every step and carry nothing but their sender. Integers rather than
+ * the JSON strings themselves (performance): a results-map lookup with a long string key compares
+ * the strings character by character whenever they are equal but not the same string object.
  */
-function eventKey(event: ModelEvent): string {
-  if (event.type === 'STEP') return `STEP ${event.from}`;
-  let k = eventKeys.get(event);
+function eventId(event: ModelEvent): number {
+  if (event.type === 'STEP') {
+    let sk = stepEventIds.get(event.from);
+    if (sk === undefined) {
+      sk = internEventKey(`STEP ${event.from}`);
+      stepEventIds.set(event.from, sk);
+    }
+    return sk;
+  }
+  let k = eventIds.get(event);
   if (k === undefined) {
-    k = JSON.stringify(event);
-    eventKeys.set(event, k);
+    k = internEventKey(JSON.stringify(event));
+    eventIds.set(event, k);
   }
   return k;
 }

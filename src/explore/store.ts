@@ -13,6 +13,11 @@ export class StateStore {
   private offsets = new Uint32Array(1 << 12);
   private table: Int32Array;
   private mask: number;
+  /** log2 of the table length: the bits an id may need (see `tagOf`). */
+  private idBits: number;
+  private idMask: number;
+  /** The entry bits that hold the tag: above `idBits`, below the sign bit. */
+  private tagMask: number;
   private readonly scratch: Uint8Array;
   /** Parent state id (−1 for the initial state). */
   parent = new Int32Array(1 << 12);
@@ -26,41 +31,65 @@ export class StateStore {
     this.scratch = new Uint8Array(width * 5);
     this.table = new Int32Array(1 << 13).fill(-1);
     this.mask = this.table.length - 1;
+    this.idBits = 13;
+    this.idMask = this.mask;
+    this.tagMask = 0x7fffffff & ~this.idMask;
   }
 
   /** The id of the state with vector `vec` (hash `hash`), inserting it with `parent`/`choice` if new. */
   add(vec: ArrayLike<number>, hash: number, parent: number, choice: number): number {
     const len = this.pack(vec);
     const s = this.scratch;
-    let slot = hash & this.mask;
+    const table = this.table;
+    const mask = this.mask;
+    const idMask = this.idMask;
+    const tag = this.tagOf(hash);
+    let slot = hash & mask;
     for (;;) {
-      const id = this.table[slot] as number;
-      if (id < 0) break;
-      const start = this.offsets[id] as number;
-      const end = id + 1 < this.size ? (this.offsets[id + 1] as number) : this.used;
-      if (end - start === len) {
-        let i = 0;
-        const a = this.arena;
-        while (i < len && a[start + i] === s[i]) i++;
-        if (i === len) {
-          this.added = false;
-          return id;
+      const e = table[slot] as number;
+      if (e < 0) break;
+      // The tag (hash bits above the slot's) rules out most other states in the probe chain
+      // without reading their offsets and bytes: those reads were cache misses per probe.
+      if ((e & ~idMask) === tag) {
+        const id = e & idMask;
+        const start = this.offsets[id] as number;
+        const end = id + 1 < this.size ? (this.offsets[id + 1] as number) : this.used;
+        if (end - start === len) {
+          let i = 0;
+          const a = this.arena;
+          while (i < len && a[start + i] === s[i]) i++;
+          if (i === len) {
+            this.added = false;
+            return id;
+          }
         }
       }
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
     const id = this.size;
     this.ensure(id + 1, len);
-    this.arena.set(s.subarray(0, len), this.used);
+    // A plain copy: a vector packs to a few bytes, and `set(subarray())` allocated a view per state.
+    const arena = this.arena;
+    const base = this.used;
+    for (let i = 0; i < len; i++) arena[base + i] = s[i] as number;
     this.offsets[id] = this.used;
     this.used += len;
     this.parent[id] = parent;
     this.choice[id] = choice;
-    this.table[slot] = id;
+    table[slot] = tag | id;
     this.size = id + 1;
     this.added = true;
-    if (this.size * 2 > this.table.length) this.rehash();
+    if (this.size * 2 > table.length) this.rehash();
     return id;
+  }
+
+  /**
+   * Table entries are `tag | id`: the id in the low `idBits` bits (ids stay below the table
+   * length, since the table is at most half full before it grows), and as many hash bits above
+   * the slot bits as fit below the sign bit (−1 marks an empty slot). No extra memory per state.
+   */
+  private tagOf(hash: number): number {
+    return ((hash >>> this.idBits) << this.idBits) & this.tagMask;
   }
 
   /** The vector of state `id`, unpacked into `out`. */
@@ -129,12 +158,16 @@ export class StateStore {
   private rehash(): void {
     const table = new Int32Array(this.table.length * 2).fill(-1);
     const mask = table.length - 1;
+    this.idBits++;
+    this.idMask = mask;
+    this.tagMask = 0x7fffffff & ~mask;
     const vec = new Uint32Array(this.width);
     for (let id = 0; id < this.size; id++) {
       this.vector(id, vec);
-      let slot = hashVector(vec, this.width) & mask;
+      const hash = hashVector(vec, this.width);
+      let slot = hash & mask;
       while ((table[slot] as number) >= 0) slot = (slot + 1) & mask;
-      table[slot] = id;
+      table[slot] = this.tagOf(hash) | id;
     }
     this.table = table;
     this.mask = mask;

@@ -65,17 +65,70 @@ function parseDelivery(id: StepId, lt: number): { readonly to: ActorId; readonly
   return p;
 }
 
-function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: ActorId; readonly event: ModelEvent; readonly netIndex: number } | null {
-  const lt = id.indexOf('<');
-  if (lt < 0) {
-    if (!steppers.index.has(id)) return null;
-    return { to: id, event: { type: 'STEP', from: id }, netIndex: -1 };
+/**
+ * One STEP event per actor id (performance): a step's trigger carries nothing but its sender, so a
+ * fresh object per candidate step was pure allocation. Bounded by the number of actors.
+ */
+const stepEvents = new Map<ActorId, ModelEvent>();
+
+function stepEvent(id: ActorId): ModelEvent {
+  let e = stepEvents.get(id);
+  if (e === undefined) {
+    e = { type: 'STEP', from: id };
+    stepEvents.set(id, e);
   }
-  const { to, from } = parseDelivery(id, lt);
-  const netIndex = world.net.findIndex((m) => m.to === to && m.event.from === from);
-  if (netIndex < 0) return null;
-  const m = world.net[netIndex] as InFlight;
-  return { to, event: m.event, netIndex };
+  return e;
+}
+
+const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
+
+/**
+ * Scratch state of the step being executed, at module level rather than in a closure per call
+ * (performance): most candidate steps are refused by their first callee, and the closure, the
+ * post and delivery arrays made for each of them were most of the runtime's garbage. `step()` is
+ * not reentrant (transitions are pure XState transitions and never call back into it), and every
+ * call resets these before use, so a ModelBugError thrown midway leaves nothing behind.
+ */
+let curWorld: World | null = null;
+let curSteppers: Steppers | null = null;
+let curActors: ActorSnap[] | null = null;
+let curRecord = false;
+let curFootprint: StepFootprint | undefined;
+// Filled up to the counts below, never truncated (setting `length` was a runtime call per step);
+// stale entries past the counts are overwritten by later steps.
+const postBuf: InFlight[] = [];
+let nPosts = 0;
+const deliveryBuf: Delivery[] = [];
+let nDeliveries = 0;
+
+function deliver(to: ActorId, event: ModelEvent, mode: Delivery['mode'], depth: number): boolean {
+  if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
+  const steppers = curSteppers as Steppers;
+  const pos = steppers.index.get(to);
+  if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
+  const footprint = curFootprint;
+  touch(footprint, pos);
+  const stepper = steppers.byPosition[pos] as MachineStepper;
+  const world = curWorld as World;
+  const r = stepper.transition((curActors ?? world.actors)[pos] as ActorSnap, event);
+  if (r === null) {
+    if (mode === 'ret') throw new ModelBugError(`${to} did not accept the RET of ${(event as { call?: string }).call ?? '?'} from ${event.from}`);
+    return false;
+  }
+  // Copied on the first accepted transition: most candidate steps are refused by their first
+  // callee, and copying the actor list for each of them was measurable per-state cost.
+  curActors ??= world.actors.slice();
+  curActors[pos] = r.next;
+  if (curRecord) deliveryBuf[nDeliveries++] = { to, mode, event };
+  const out = r.out as readonly Envelope[];
+  for (let i = 0; i < out.length; i++) {
+    const env = out[i] as Envelope;
+    if (env.mode === 'post') {
+      postBuf[nPosts++] = { to: env.to, event: env.event as PostEvent };
+      if (footprint !== undefined) touch(footprint, steppers.index.get(env.to) ?? FOOTPRINT_BITS);
+    } else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
+  }
+  return true;
 }
 
 /**
@@ -84,41 +137,57 @@ function trigger(world: World, steppers: Steppers, id: StepId): { readonly to: A
  * when the step turns out disabled.
  */
 export function step(world: World, steppers: Steppers, id: StepId, record = true, footprint?: StepFootprint): StepOutcome | null {
-  const t = trigger(world, steppers, id);
-  if (t === null) return null;
-  // Copied on the first accepted transition: most candidate steps are refused by their first
-  // callee, and copying the actor list for each of them was measurable per-state cost.
-  let actors: ActorSnap[] | null = null;
-  const posts: InFlight[] = [];
-  const deliveries: Delivery[] = [];
-
-  const deliver = (to: ActorId, event: ModelEvent, mode: Delivery['mode'], depth: number): boolean => {
-    if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
-    const pos = steppers.index.get(to);
-    if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
-    touch(footprint, pos);
-    const stepper = steppers.byPosition[pos] as MachineStepper;
-    const r = stepper.transition((actors ?? world.actors)[pos] as ActorSnap, event);
-    if (r === null) {
-      if (mode === 'ret') throw new ModelBugError(`${to} did not accept the RET of ${(event as { call?: string }).call ?? '?'} from ${event.from}`);
-      return false;
+  // The trigger, resolved inline (no per-call trigger object).
+  const lt = id.indexOf('<');
+  let to: ActorId;
+  let event: ModelEvent;
+  let netIndex = -1;
+  const net0 = world.net;
+  if (lt < 0) {
+    if (!steppers.index.has(id)) return null;
+    to = id;
+    event = stepEvent(id);
+  } else {
+    const p = parseDelivery(id, lt);
+    to = p.to;
+    const from = p.from;
+    for (let i = 0; i < net0.length; i++) {
+      const m = net0[i] as InFlight;
+      if (m.to === to && m.event.from === from) {
+        netIndex = i;
+        break;
+      }
     }
-    actors ??= world.actors.slice();
-    actors[pos] = r.next;
-    if (record) deliveries.push({ to, mode, event });
-    for (const env of r.out as readonly Envelope[]) {
-      if (env.mode === 'post') {
-        posts.push({ to: env.to, event: env.event as PostEvent });
-        if (footprint !== undefined) touch(footprint, steppers.index.get(env.to) ?? FOOTPRINT_BITS);
-      } else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
-    }
-    return true;
-  };
-
-  if (!deliver(t.to, t.event, t.netIndex < 0 ? 'step' : 'post', 0)) return null;
-  let net: readonly InFlight[] = world.net;
-  if (t.netIndex >= 0) net = [...net.slice(0, t.netIndex), ...net.slice(t.netIndex + 1)];
-  if (posts.length > 0) net = [...net, ...posts];
+    if (netIndex < 0) return null;
+    event = (net0[netIndex] as InFlight).event;
+  }
+  curWorld = world;
+  curSteppers = steppers;
+  curActors = null;
+  curRecord = record;
+  curFootprint = footprint;
+  nPosts = 0;
+  nDeliveries = 0;
+  let ok: boolean;
+  try {
+    ok = deliver(to, event, netIndex < 0 ? 'step' : 'post', 0);
+  } finally {
+    // Drop references to the world so the scratch state keeps nothing alive between steps.
+    curWorld = null;
+    curSteppers = null;
+    curFootprint = undefined;
+  }
+  const actors = curActors as ActorSnap[] | null;
+  curActors = null;
+  if (!ok) return null;
+  let net: readonly InFlight[] = net0;
+  if (netIndex >= 0 || nPosts > 0) {
+    const copy: InFlight[] = [];
+    for (let i = 0; i < net0.length; i++) if (i !== netIndex) copy.push(net0[i] as InFlight);
+    for (let i = 0; i < nPosts; i++) copy.push(postBuf[i] as InFlight);
+    net = copy;
+  }
+  const deliveries = record ? deliveryBuf.slice(0, nDeliveries) : NO_DELIVERIES;
   // A step that is enabled delivered at least once, so `actors` is a copy; the fallback keeps the
   // type honest.
   return { world: { actors: actors ?? world.actors.slice(), net }, deliveries };

@@ -39,6 +39,29 @@ interface StateEntry {
   readonly key: string;
   /** Whether the state takes its own STEP (cached by `acceptsStep`). */
   step?: boolean;
+  /** The stepper that interned the state: a tagged snapshot is only trusted by its own stepper. */
+  readonly owner: MachineStepper;
+}
+
+/**
+ * Each canonical snapshot carries its entry under a non-enumerable symbol (performance): the
+ * explorer looks the entry up for every actor of every successor (fingerprint ids, transitions),
+ * and a WeakMap lookup per access was measurable. Non-enumerable and symbol-keyed, it is invisible
+ * to JSON, spreads, structured clone and deep equality; the WeakMaps remain the fallback.
+ */
+const ENTRY: unique symbol = Symbol('hmmx.stateEntry');
+
+interface TaggedSnap {
+  readonly [ENTRY]?: StateEntry;
+}
+
+function tag(snap: ActorSnap, e: StateEntry): void {
+  Object.defineProperty(snap, ENTRY, { value: e, enumerable: false, writable: false, configurable: false });
+}
+
+function taggedEntry(snap: ActorSnap, owner: MachineStepper): StateEntry | undefined {
+  const e = (snap as TaggedSnap)[ENTRY];
+  return e !== undefined && e.owner === owner ? e : undefined;
 }
 
 export class MachineStepper {
@@ -74,7 +97,7 @@ export class MachineStepper {
 
   /** The stable small-integer id of a state (dense from 0, per stepper), for world fingerprints. */
   idOf(snap: ActorSnap): number {
-    return (this.entries.get(snap) ?? this.entry(snap)).id;
+    return (taggedEntry(snap, this) ?? this.entry(snap)).id;
   }
 
   /** The canonical snapshot with id `id` (see `idOf`). */
@@ -96,14 +119,14 @@ export class MachineStepper {
    * not null. Cached per state, so an explorer can skip a disabled own step without running it.
    */
   acceptsStep(snap: ActorSnap): boolean {
-    const e = this.entries.get(snap) ?? this.entry(snap);
+    const e = taggedEntry(snap, this) ?? this.entry(snap);
     if (e.step === undefined) e.step = this.transition(e.snap, { type: 'STEP', from: e.snap.id }) !== null;
     return e.step;
   }
 
   /** null when the machine does not accept the event in this state (its guard is false: blocked). */
   transition(snap: ActorSnap, event: ModelEvent): Transitioned | null {
-    const entry = this.entry(snap);
+    const entry = taggedEntry(snap, this) ?? this.entry(snap);
     const ek = eventId(event);
     const cached = entry.results.get(ek);
     if (cached !== undefined) return cached;
@@ -141,7 +164,8 @@ export class MachineStepper {
         value: snap.value,
         context: { ...snap.context, out: EMPTY_OUT },
       };
-      e = { snap: canonical, xs: undefined, results: new Map(), id: this.byId.length, key: k };
+      e = { snap: canonical, xs: undefined, results: new Map(), id: this.byId.length, key: k, owner: this };
+      tag(canonical, e);
       this.states.set(k, e);
       this.byId.push(e);
       this.keys.set(canonical, k);
@@ -158,7 +182,8 @@ export class MachineStepper {
     if (e === undefined) {
       const snap: ActorSnap = { id, kind: this.kind, value, context };
       const clean = (xs.context as { out?: readonly Envelope[] }).out?.length ? undefined : xs;
-      e = { snap, xs: clean, results: new Map(), id: this.byId.length, key: k };
+      e = { snap, xs: clean, results: new Map(), id: this.byId.length, key: k, owner: this };
+      tag(snap, e);
       this.states.set(k, e);
       this.byId.push(e);
       this.keys.set(snap, k);

@@ -28,6 +28,7 @@ import {
   type MState,
   type TaskContext,
   type Update,
+  mmapLockState,
 } from './paths/index.js';
 
 /** A user thread running a program of loads, stores and syscalls on one mm (domain.md §1.2). */
@@ -131,12 +132,7 @@ function accessState(
         ],
       }),
       // arch/x86/mm/fault.c do_user_addr_fault() → lock_mm_and_find_vma(): mmap_read_lock
-      mmapReadLock: callState<C, 'MMAP_READ_LOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_LOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [{ target: 'handleMmFault' }],
-      }),
+      mmapReadLock: mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [{ target: 'handleMmFault' }]),
       // mm/memory.c handle_mm_fault() with FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER
       handleMmFault: {
         ...handleMmFault<C>(flags, { allowRetry: true }),
@@ -147,23 +143,14 @@ function accessState(
         ),
       },
       // arch/x86/mm/fault.c do_user_addr_fault(): "goto retry" after VM_FAULT_RETRY
-      mmapReadLockTried: callState<C, 'MMAP_READ_LOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_LOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [{ target: 'handleMmFaultTried' }],
-      }),
+      mmapReadLockTried: mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [{ target: 'handleMmFaultTried' }]),
       // handle_mm_fault with FAULT_FLAG_TRIED: no second retry, folio_lock_or_retry sleeps for the lock
       handleMmFaultTried: {
         ...handleMmFault<C>(flags, { allowRetry: false }),
         onDone: after<C>({ target: 'mmapReadUnlock' }),
       },
       // arch/x86/mm/fault.c do_user_addr_fault(): mmap_read_unlock, then VM_FAULT_SIGSEGV → bad_area → SIGSEGV
-      mmapReadUnlock: callState<C, 'MMAP_READ_UNLOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_UNLOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadUnlock: mmapLockState<C, 'MMAP_READ_UNLOCK'>('MMAP_READ_UNLOCK', [
           {
             when: (_r, c) => c.fault?.result === 'sigsegv',
             target: SIGSEGV,
@@ -177,8 +164,7 @@ function accessState(
           },
           // the fault is fixed up: the thread re-executes the instruction
           { target: 'cpuAccess', update: () => ({ fault: null }) },
-        ],
-      }),
+        ]),
     },
   };
 }

@@ -41,6 +41,7 @@ import {
   type MState,
   type TaskContext,
   type Update,
+  mmapLockState,
 } from './paths/index.js';
 
 /** lib/test_hmm.c struct dmirror: the mirror page table, its mutex and the interval notifier. */
@@ -176,24 +177,15 @@ function dmirrorRangeFault(write: boolean, flags: Flags): MState<C> {
           },
         },
       },
-      mmapReadLock: callState<C, 'MMAP_READ_LOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_LOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadLock: mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [
           {
             target: 'hmmRangeFault',
             update: (_r, c) => ({ hrf: hrfFrame({ mm: c.mm, vpn: vpn(c), fault: true, write, sub: c.sub, seq: io(c).seq }) }),
           },
-        ],
-      }),
+        ]),
       // HMM_PFN_REQ_FAULT (| HMM_PFN_REQ_WRITE)
       hmmRangeFault: { ...hmmRangeFault<C>(flags), onDone: after<C>({ target: 'mmapReadUnlock' }) },
-      mmapReadUnlock: callState<C, 'MMAP_READ_UNLOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_UNLOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadUnlock: mmapLockState<C, 'MMAP_READ_UNLOCK'>('MMAP_READ_UNLOCK', [
           { when: (_r, c) => c.hrf?.result?.kind === 'ok', target: 'mmuIntervalReadRetry' },
           {
             when: (_r, c) => c.hrf?.result?.kind === 'error' && c.hrf.result.errno === '-EBUSY',
@@ -205,8 +197,7 @@ function dmirrorRangeFault(write: boolean, flags: Flags): MState<C> {
             target: IDLE,
             update: (_r, c) => fail(c, c.hrf?.result?.kind === 'error' ? c.hrf.result.errno : '-EFAULT'),
           },
-        ],
-      }),
+        ]),
       // mutex_lock(&dmirror->mutex) + mmu_interval_read_retry(); the mutation maps without the check
       mmuIntervalReadRetry: flags.driverSkipsSeqRetry
         ? {
@@ -257,16 +248,11 @@ function exclusiveSingle(flags: Flags): MState<C> {
   return {
     initial: 'mmapReadLock',
     states: {
-      mmapReadLock: callState<C, 'MMAP_READ_LOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_LOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadLock: mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [
           // an empty range: the kernel's page loop does not run
           { when: (_r, c) => io(c).npages === 0, target: 'mmapReadUnlock' },
           { target: 'makeDeviceExclusive', update: (_r, c) => ({ mde: mdeFrame({ mm: c.mm, vpn: vpnAt(c, 0), owner: null }) }) },
-        ],
-      }),
+        ]),
       makeDeviceExclusive: {
         ...makeDeviceExclusive<C>(flags),
         onDone: after<C>(
@@ -316,15 +302,10 @@ function exclusiveRange(flags: Flags): MState<C> {
   return {
     initial: 'mmapReadLock',
     states: {
-      mmapReadLock: callState<C, 'MMAP_READ_LOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_LOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadLock: mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [
           { when: (_r, c) => io(c).npages === 0, target: 'mmapReadUnlock' },
           { target: 'makeDeviceExclusiveRange', update: (_r, c) => ({ mde: mdeFrame({ mm: c.mm, vpn: vpnAt(c, 0), owner: null }) }) },
-        ],
-      }),
+        ]),
       // mm/rmap.c make_device_exclusive_range(): per page, GUP then trylock + convert (the model interleaves them per page)
       makeDeviceExclusiveRange: {
         ...makeDeviceExclusive<C>(flags),
@@ -406,15 +387,10 @@ function exclusiveRange(flags: Flags): MState<C> {
 /** Both eras: mmap_read_unlock, then the read-back through the mirror (dmirror_do_read) unless an error. */
 function exclusiveTail(flags: Flags): Record<string, MState<C>> {
   return {
-    mmapReadUnlock: callState<C, 'MMAP_READ_UNLOCK'>({
-      to: () => MM_ACTOR,
-      call: 'MMAP_READ_UNLOCK',
-      args: (c) => ({ mm: c.mm }),
-      branches: [
+    mmapReadUnlock: mmapLockState<C, 'MMAP_READ_UNLOCK'>('MMAP_READ_UNLOCK', [
         { when: (_r, c) => io(c).err !== null, target: IDLE, update: (_r, c) => reply(c, io(c).err ?? '?', 0) },
         { target: 'dmirrorDoRead', update: (_r, c) => withIo(c, { cursor: 0 }) },
-      ],
-    }),
+      ]),
     // "Return the migrated data for verification": dmirror_bounce_init + dmirror_do_read under the mutex
     dmirrorDoRead: doReadWrite('readback', flags),
   };

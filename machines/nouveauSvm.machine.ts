@@ -29,6 +29,7 @@ import {
   type MState,
   type TaskContext,
   type Update,
+  mmapLockState,
 } from './paths/index.js';
 
 /**
@@ -157,12 +158,7 @@ function mmuIntervalReadBegin(): MState<C> {
 
 // include/linux/mmap_lock.h mmap_read_lock(mm), then the mm path named by `next` with its frame set.
 function mmapReadLock(next: string, frame: (c: C) => Update<C>): MState<C> {
-  return callState<C, 'MMAP_READ_LOCK'>({
-    to: () => MM_ACTOR,
-    call: 'MMAP_READ_LOCK',
-    args: (c) => ({ mm: c.mm }),
-    branches: [{ target: next, update: (_r, c) => frame(c) }],
-  });
+  return mmapLockState<C, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK', [{ target: next, update: (_r, c) => frame(c) }]);
 }
 
 // mm/mmu_notifier.c mmu_interval_notifier_remove(): waits for a running invalidation of the mm to end.
@@ -219,15 +215,10 @@ function nouveauAtomicRangeFault(flags: Flags): MState<C> {
         }),
       },
       // include/linux/mmap_lock.h mmap_read_unlock(); `ret <= 0 || !page` → -EINVAL, goto out
-      mmapReadUnlock: callState<C, 'MMAP_READ_UNLOCK'>({
-        to: () => MM_ACTOR,
-        call: 'MMAP_READ_UNLOCK',
-        args: (c) => ({ mm: c.mm }),
-        branches: [
+      mmapReadUnlock: mmapLockState<C, 'MMAP_READ_UNLOCK'>('MMAP_READ_UNLOCK', [
           { when: (_r, c) => rf(c).pfn === null, target: 'mmuIntervalNotifierRemove', update: (_r, c) => rfWith(c, { ret: '-EINVAL' }) },
           { target: 'svmmMutexLockReadRetry' },
-        ],
-      }),
+        ]),
       svmmMutexLockReadRetry: svmmMutexLockReadRetry(flags, 'svmmMutexUnlockRetry', () => ({ target: 'pfnmap', update: {} }), ['pfnmap']),
       // nouveau_atomic_range_fault(): mutex_unlock(&svmm->mutex) before the next iteration
       svmmMutexUnlockRetry: localStep({

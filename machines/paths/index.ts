@@ -6,15 +6,14 @@
  *
  * Usage (the machine's context extends `TaskContext`; spread `NO_FRAMES` into the initial context):
  *
- *   import { after, callState, faultFrame, makeDeviceExclusive, mdeFrame, NO_FRAMES, type TaskContext } from './paths/index.js';
+ *   import { after, faultFrame, makeDeviceExclusive, mdeFrame, mmapLockState, NO_FRAMES, type TaskContext } from './paths/index.js';
  *   interface Ctx extends TaskContext { readonly mm: MmId; ... }
  *   setup({ types: { context: {} as Ctx, events: {} as ModelEvent, input: {} as ... } }).createMachine({
  *     context: ({ input }) => ({ self: input.self, out: [], ...NO_FRAMES, ... }),
  *     states: {
  *       // 1. enter the path from a transition that sets its input frame (here the RET of the mmap lock):
- *       mmapReadLock: callState<Ctx, 'MMAP_READ_LOCK'>({ to: () => MM_ACTOR, call: 'MMAP_READ_LOCK',
- *         args: (c) => ({ mm: c.mm }),
- *         branches: [{ target: 'makeDeviceExclusive', update: (_r, c) => ({ mde: mdeFrame({ mm: c.mm, vpn, owner: c.self }) }) }] }),
+ *       mmapReadLock: mmapLockState<Ctx, 'MMAP_READ_LOCK'>('MMAP_READ_LOCK',
+ *         [{ target: 'makeDeviceExclusive', update: (_r, c) => ({ mde: mdeFrame({ mm: c.mm, vpn, owner: c.self }) }) }]),
  *       // 2. embed the path and read its result in onDone, clearing the frame:
  *       makeDeviceExclusive: {
  *         ...makeDeviceExclusive<Ctx>(flags),
@@ -56,3 +55,4 @@ export { handleMmFault, type HandleMmFaultOptions } from './handleMmFault.js';
 export { gup } from './gup.js';
 export { makeDeviceExclusive } from './makeDeviceExclusive.js';
 export { hmmRangeFault } from './hmmRangeFault.js';
+export { mmapLockState } from './mmapLock.js';

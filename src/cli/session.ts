@@ -86,8 +86,9 @@ function finalViolation(model: Model, r: RunResult): Violation | null {
   return checkFinalExpectations(finals, r.final);
 }
 
-export function exitOf(v: Verdict): number {
-  switch (v.kind) {
+/** The contract's exit code of a verdict (0 pass, 1 violation, 3 incomplete), for run, replay and check alike. */
+export function exitOf(kind: Verdict['kind']): number {
+  switch (kind) {
     case 'pass':
       return EXIT.pass;
     case 'violation':

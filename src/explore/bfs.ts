@@ -1,13 +1,10 @@
 import type { World } from '../domain/index.js';
 import type { Violation } from '../invariants/types.js';
-import { Budget } from './budget.js';
-import { expand, StepIds } from './expand.js';
-import { Fingerprinter } from './fingerprint.js';
-import { StateGraph } from './graph.js';
-import { channelPositions, livenessOf, stateMasks } from './liveness.js';
+import { expand } from './expand.js';
+import { livenessOf, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
-import { StateStore } from './store.js';
-import { normaliser, type ExploreTarget } from './target.js';
+import { startSearch } from './search.js';
+import type { ExploreTarget } from './target.js';
 import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './types.js';
 
 /**
@@ -16,14 +13,7 @@ import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './
  * (or transition) where it shows, replayed as step ids from the initial world.
  */
 export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
-  const fp = new Fingerprinter(target.steppers);
-  const store = new StateStore(fp.width);
-  const ids = new StepIds(target.steppers.index);
-  const vec = new Uint32Array(fp.width);
-  const budget = new Budget(opts);
-  const channels = channelPositions(target.kinds);
-  const graph = target.liveness ? new StateGraph() : null;
-  const norm = normaliser(target);
+  const { fp, store, ids, vec, budget, channels, graph, norm } = startSearch(target, opts);
   const initial = norm(target.initial);
   let transitions = 0;
   let depth = 0;

@@ -1,13 +1,10 @@
 import type { World } from '../domain/index.js';
 import type { Violation } from '../invariants/types.js';
-import { Budget } from './budget.js';
-import { alwaysReadMask, anyEnabled, expand, independent, StepIds, type Successor } from './expand.js';
-import { Fingerprinter } from './fingerprint.js';
-import { StateGraph } from './graph.js';
-import { channelPositions, livenessOf, stateMasks } from './liveness.js';
+import { alwaysReadMask, anyEnabled, expand, independent, type Successor } from './expand.js';
+import { livenessOf, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
-import { StateStore } from './store.js';
-import { normaliser, type ExploreTarget } from './target.js';
+import { startSearch } from './search.js';
+import type { ExploreTarget } from './target.js';
 import type { ExploreOptions, ExploreResult, Progress } from './types.js';
 
 /** A step in a sleep set, with the footprint it had when it was put there. */
@@ -49,15 +46,8 @@ function bitsOf(sleep: readonly Sleeper[]): number {
  */
 export function dfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
   const reduction = opts.reduction !== false && !target.liveness;
-  const fp = new Fingerprinter(target.steppers);
-  const store = new StateStore(fp.width);
-  const ids = new StepIds(target.steppers.index);
-  const vec = new Uint32Array(fp.width);
-  const budget = new Budget(opts);
-  const channels = channelPositions(target.kinds);
-  const graph = target.liveness ? new StateGraph() : null;
+  const { fp, store, ids, vec, budget, channels, graph, norm } = startSearch(target, opts);
   const alwaysRead = alwaysReadMask(target.steppers);
-  const norm = normaliser(target);
   let storedSleep = new Int32Array(1 << 12);
   const stack: Frame[] = [];
   let transitions = 0;

@@ -11,9 +11,8 @@ import { renderLayout, renderLog } from '../../trace/render.js';
 import { replayChoices } from '../../trace/replay.js';
 import { renderSummary, type Verdict } from '../../trace/summary.js';
 import type { Command } from '../command.js';
-import { EXIT } from '../exit.js';
 import type { CliIo } from '../io.js';
-import { build, execOptions, headerLine, loadScenario, type ModelChoice } from '../session.js';
+import { build, execOptions, exitOf, headerLine, loadScenario, type ModelChoice } from '../session.js';
 import { MODEL_FLAGS, modelChoice } from './flags.js';
 import { checkTraceTarget, writeTrace } from './traceTarget.js';
 
@@ -122,14 +121,7 @@ export const checkCommand: Command = {
       io.stdout(`${lines.join('\n')}\n`);
       if (cx !== undefined) io.stderr(`hmmx: counterexample trace written to ${traceFile} (replay it with: hmmx replay ${traceFile})\n`);
     }
-    switch (result.verdict) {
-      case 'pass':
-        return EXIT.pass;
-      case 'violation':
-        return EXIT.violation;
-      case 'incomplete':
-        return EXIT.incomplete;
-    }
+    return exitOf(result.verdict);
   },
 };
 

@@ -32,6 +32,6 @@ export const replayCommand: Command = {
       ...summary,
     ];
     io.stdout(`${lines.join('\n')}\n`);
-    return exitOf(verdict);
+    return exitOf(verdict.kind);
   },
 };

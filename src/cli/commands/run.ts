@@ -46,6 +46,6 @@ export const runCommand: Command = {
     }
     io.stdout(out.text);
     if (traceFile !== undefined) io.stderr(`hmmx: trace written to ${traceFile}\n`);
-    return exitOf(verdict);
+    return exitOf(verdict.kind);
   },
 };

@@ -1,4 +1,3 @@
-import type { World } from '../domain/index.js';
 import type { Violation } from '../invariants/types.js';
 import { expand } from './expand.js';
 import { livenessOf, stateMasks } from './liveness.js';
@@ -17,8 +16,10 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
   const initial = norm(target.initial);
   let transitions = 0;
   let depth = 0;
-  let frontier: World[] = [initial];
-  let frontierIds: number[] = [store.add(vec, fp.encode(initial, vec), -1, 0)];
+  // The frontier is kept as store ids, its worlds rebuilt from their vectors when expanded: a
+  // level of world objects kept alive until the next one was most of the garbage collector's work.
+  let frontier: number[] = [store.add(vec, fp.encode(initial, vec), -1, 0)];
+  const unpacked = new Uint32Array(fp.width);
   let best: { violation: Violation; path: number[] } | null = null;
   const found = (violation: Violation, path: number[]): void => {
     if (best === null || path.length < best.path.length) best = { violation, path };
@@ -34,11 +35,10 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
   const v0 = stateViolation(target, target.initial);
   if (v0 !== null) found(v0, []);
   search: while (best === null && frontier.length > 0) {
-    const next: World[] = [];
-    const nextIds: number[] = [];
+    const next: number[] = [];
     for (let i = 0; i < frontier.length; i++) {
-      const world = frontier[i] as World;
-      const id = frontierIds[i] as number;
+      const id = frontier[i] as number;
+      const world = fp.decode(store.vector(id, unpacked));
       const succ = expand(world, target.steppers, ids);
       const masks = graph === null ? null : stateMasks(world, succ, ids, channels);
       if (masks !== null) graph?.setState(id, masks.enabled, masks.progressing, masks.pending);
@@ -65,8 +65,7 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
             const v = stateViolation(target, after);
             if (v !== null) found(v, store.pathTo(nid));
           }
-          next.push(stored);
-          nextIds.push(nid);
+          next.push(nid);
           if (budget.overStates(store.size)) break search;
         }
         if (budget.tick(progress)) break search;
@@ -74,7 +73,6 @@ export function bfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult 
     }
     if (best !== null) break;
     frontier = next;
-    frontierIds = nextIds;
     if (frontier.length > 0) depth++;
   }
 

@@ -19,7 +19,8 @@ export class Fingerprinter {
   private readonly msgByEvent = new WeakMap<object, Map<ActorId, number>>();
   private readonly msgByKey = new Map<string, number>();
   private readonly netByKey = new Map<string, number>([['', 0]]);
-  private readonly netCache = new WeakMap<readonly InFlight[], number>();
+  /** Network ids of one-message networks, by message id. */
+  private readonly singleNets: number[] = [];
   /** Message ids to their content, for workers that exchange worlds. */
   readonly messages: InFlight[] = [];
   /** Network ids to their canonical message ids. */
@@ -28,6 +29,10 @@ export class Fingerprinter {
   constructor(steppers: Steppers) {
     this.steppers = steppers.byPosition;
     this.width = steppers.byPosition.length + 1;
+  }
+
+  stepperAt(pos: number): MachineStepper {
+    return this.steppers[pos] as MachineStepper;
   }
 
   /** The content key of vector entry `v` at `pos` (equal across processes for equal states). */
@@ -53,9 +58,18 @@ export class Fingerprinter {
   /** The id of a network (its canonical message order). */
   netId(net: readonly InFlight[]): number {
     if (net.length === 0) return 0;
-    const cached = this.netCache.get(net);
-    if (cached !== undefined) return cached;
-    const ids = canonicalOrder(net).map((m) => this.messageId(m));
+    // One message in flight is the common non-empty case: its network id by message id, without
+    // building and looking up a key string (performance).
+    if (net.length === 1) {
+      const m = this.messageId(net[0] as InFlight);
+      return (this.singleNets[m] ??= this.netOfIds([m]));
+    }
+    // No cache per network array: they are fresh per step, and a WeakMap entry for each of them
+    // was garbage-collector work (ephemerons) out of proportion to the rare hit.
+    return this.netOfIds(canonicalOrder(net).map((m) => this.messageId(m)));
+  }
+
+  private netOfIds(ids: readonly number[]): number {
     const key = ids.join(',');
     let id = this.netByKey.get(key);
     if (id === undefined) {
@@ -63,7 +77,6 @@ export class Fingerprinter {
       this.nets.push(ids);
       this.netByKey.set(key, id);
     }
-    this.netCache.set(net, id);
     return id;
   }
 

@@ -1,16 +1,16 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { buildModel } from '../runtime/build.js';
-import type { StepId } from '../runtime/step.js';
 import { Budget } from './budget.js';
 import { StepIds } from './expand.js';
 import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf } from './liveness.js';
 import type { Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
+import { SharedIntern, SharedStore } from './sharedTables.js';
 import { concretise, shrink } from './shrink.js';
 import { targetOf, type ExploreTarget } from './target.js';
 import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './types.js';
 import { DEFAULT_EXECUTIONS, DEFAULT_PCT_DEPTH, DEFAULT_WALK_DEPTH } from './walk.js';
-import type { WorkerData } from './worker.js';
+import { CURSOR, type WorkerData } from './worker.js';
 
 export type ParallelInput = WorkerSetup;
 
@@ -63,24 +63,14 @@ class Pool {
   readonly handles: Handle[] = [];
   readonly flags: Int32Array;
 
-  constructor(setup: WorkerSetup, readonly size: number, private readonly tick: () => void) {
-    const shared = new SharedArrayBuffer(12);
+  constructor(setup: WorkerSetup, readonly size: number, private readonly tick: () => void, tables: WorkerData['tables']) {
+    const shared = new SharedArrayBuffer(16);
     this.flags = new Int32Array(shared);
     this.flags[2] = 0x7fffffff;
-    const peers: (MessagePort | null)[][] = Array.from({ length: size }, () => Array.from({ length: size }, () => null));
-    for (let i = 0; i < size; i++) {
-      for (let j = i + 1; j < size; j++) {
-        const ch = new MessageChannel();
-        (peers[i] as (MessagePort | null)[])[j] = ch.port1;
-        (peers[j] as (MessagePort | null)[])[i] = ch.port2;
-      }
-    }
     for (let i = 0; i < size; i++) {
       const ch = new MessageChannel();
-      const myPeers = peers[i] as (MessagePort | null)[];
-      const data: WorkerData & { entry: string } = { setup, index: i, workers: size, main: ch.port2, peers: myPeers, shared, entry: WORKER_ENTRY };
-      const transfer = [ch.port2, ...myPeers.filter((p): p is MessagePort => p !== null)];
-      const worker = new Worker(BOOT, { eval: true, workerData: data, transferList: transfer });
+      const data: WorkerData & { entry: string } = { setup, index: i, workers: size, main: ch.port2, shared, tables, entry: WORKER_ENTRY };
+      const worker = new Worker(BOOT, { eval: true, workerData: data, transferList: [ch.port2], resourceLimits: { maxYoungGenerationSizeMb: 48 } });
       worker.unref();
       this.handles.push({ worker, port: ch.port1 });
     }
@@ -113,6 +103,12 @@ class Pool {
     return this.handles.map((_h, i) => this.receive(i, timeoutMs));
   }
 
+  /** Starts a level: workers claim its state ids from `from` on. */
+  level(m: Extract<ToWorker, { type: 'level' }>): FromWorker[] {
+    Atomics.store(this.flags, CURSOR, m.from);
+    return this.all(m);
+  }
+
   stop(): void {
     Atomics.store(this.flags, 1, 1);
   }
@@ -126,10 +122,10 @@ class Pool {
 }
 
 /**
- * `--workers N`: the same exploration split over worker threads. bfs: the state space is
- * partitioned by a content hash of each (canonical) world; level by level, every worker expands
- * the worlds it owns and sends the successors it does not own to their owners, which deduplicate
- * them exactly as one worker would (so the verdict and the distinct-state count are the same).
+ * `--workers N`: the same exploration split over worker threads. bfs: level by level, the workers
+ * insert successors into one shared visited set (sharedTables.ts) over ids they agree on
+ * (globalIds.ts); each expands the states it inserted. Every distinct state is stored once,
+ * whoever reaches it first, so the verdict and the distinct-state count are those of one worker.
  * random and pct: execution i runs on worker i mod N; the first violating execution is the same
  * as with one worker. The counterexample is rebuilt on the main thread and replayed there.
  */
@@ -137,14 +133,20 @@ export function exploreParallel(input: ParallelInput, opts: ExploreOptions, work
   const model = buildModel(input.scenario, { variant: input.variant, mutations: input.mutations });
   const target = targetOf(model, input.target);
   const budget = new Budget(opts);
+  const content = new SharedIntern();
+  const steps = new SharedIntern();
+  const store = new SharedStore(target.steppers.byPosition.length + 1);
   let stopForTime = (): void => {};
-  const pool = new Pool(input, workers, () => stopForTime());
+  const pool = new Pool(input, workers, () => stopForTime(), { content: content.buffers, steps: steps.buffers, store: store.buffers });
   stopForTime = (): void => {
     if (budget.tick(lastProgress, true)) pool.stop();
   };
   let lastProgress = (): Progress => ({ states: 0, transitions: 0, depth: 0, frontier: 0, seconds: budget.seconds });
   try {
-    const r = opts.strategy === 'random' || opts.strategy === 'pct' ? parallelWalks(pool, target, opts) : parallelBfs(pool, target, opts, (p) => (lastProgress = p));
+    const r =
+      opts.strategy === 'random' || opts.strategy === 'pct'
+        ? parallelWalks(pool, target, opts)
+        : parallelBfs(pool, target, opts, { store, steps }, (p) => (lastProgress = p));
     budget.final(lastProgress());
     const limit = r.limit ?? budget.limit;
     const result: ExploreResult = { ...r, workers, ...(r.verdict === 'incomplete' && limit !== undefined ? { limit } : {}) };
@@ -156,34 +158,41 @@ export function exploreParallel(input: ParallelInput, opts: ExploreOptions, work
   }
 }
 
-function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, onLevel: (p: () => Progress) => void): ExploreResult {
+function parallelBfs(
+  pool: Pool,
+  target: ExploreTarget,
+  opts: ExploreOptions,
+  tables: { readonly store: SharedStore; readonly steps: SharedIntern },
+  onLevel: (p: () => Progress) => void,
+): ExploreResult {
+  const { store, steps } = tables;
   const budget = new Budget({ ...opts, onProgress: undefined });
+  store.reserve(1);
   const ready = pool.all({ type: 'init' }, START_TIMEOUT_MS);
-  const sizes = ready.map((m) => (m.type === 'ready' ? m.states : 0));
-  const initialOwner = Math.max(0, sizes.indexOf(1));
-  let states = sizes.reduce((a, b) => a + b, 0);
   let candidates = ready.flatMap((m) => (m.type === 'ready' ? m.candidates : []));
+  let bound = ready.reduce((n, m) => n + (m.type === 'ready' ? m.bound : 0), 0);
   let transitions = 0;
   let depth = 0;
-  let frontier = states;
+  let levelStart = 0;
+  let frontier = store.size;
   let limit: ExploreResult['limit'];
-  const progress = (): Progress => ({ states, transitions, depth, frontier, seconds: budget.seconds });
+  const progress = (): Progress => ({ states: store.size, transitions, depth, frontier, seconds: budget.seconds });
   onLevel(progress);
   while (candidates.length === 0 && frontier > 0) {
     const expand = opts.maxDepth === undefined || depth < opts.maxDepth;
-    const done = pool.all({ type: 'level', expand });
-    states = 0;
-    transitions = 0;
-    frontier = 0;
+    // Room for every successor of this level: the store only grows while no worker inserts.
+    store.reserve(expand ? bound : 0);
+    const from = levelStart;
+    const to = store.size;
+    const done = pool.level({ type: 'level', from, to, depth, expand });
+    levelStart = to;
+    frontier = store.size - to;
+    bound = 0;
     let stopped = false;
-    done.forEach((m, w) => {
-      if (m.type === 'level-done') sizes[w] = m.states;
-    });
     for (const m of done) {
       if (m.type !== 'level-done') continue;
-      states += m.states;
       transitions += m.transitions;
-      frontier += m.frontier;
+      bound += m.bound;
       candidates = candidates.concat(m.candidates);
       if (m.cut) limit ??= 'max-depth';
       if (m.stopped) stopped = true;
@@ -195,71 +204,39 @@ function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, on
       break;
     }
     if (!expand) break;
-    if (opts.maxStates !== undefined && states > opts.maxStates) {
+    if (opts.maxStates !== undefined && store.size > opts.maxStates) {
       limit = 'max-states';
       break;
     }
     if (frontier > 0) depth++;
   }
-  const base = { strategy: 'bfs' as const, unit: 'states' as const, states, transitions, depth, workers: pool.size };
+  const base = { strategy: 'bfs' as const, unit: 'states' as const, states: store.size, transitions, depth, workers: pool.size };
   if (candidates.length > 0) {
-    const best = [...candidates].sort((a, b) => a.length - b.length || a.worker - b.worker)[0] as Candidate;
-    const path = pathOf(pool, best);
+    // Shortest first; among equals the lowest state id, so the choice does not depend on timing.
+    const best = [...candidates].sort((a, b) => a.length - b.length || a.state - b.state || (a.step ?? '').localeCompare(b.step ?? ''))[0] as Candidate;
+    const path = store.pathTo(best.state).map((g) => steps.text(g));
+    if (best.step !== null) path.push(best.step);
     return { ...base, verdict: 'violation', counterexample: { violation: best.violation, choices: path } };
   }
   if (limit !== undefined) return { ...base, verdict: 'incomplete', limit };
   if (target.liveness) {
-    const lasso = parallelLiveness(pool, target, sizes, initialOwner);
+    const lasso = parallelLiveness(pool, target);
     if (lasso !== null) return { ...base, verdict: 'violation', counterexample: lasso };
   }
   return { ...base, verdict: 'pass' };
 }
 
-/** The choices to a candidate: its state's parent chain across workers, then its step. */
-function pathOf(pool: Pool, c: Candidate): StepId[] {
-  const path: StepId[] = c.step === null ? [] : [c.step];
-  let w = c.worker;
-  let s = c.state;
-  for (;;) {
-    pool.send(w, { type: 'parent', state: s });
-    const m = pool.receive(w);
-    if (m.type !== 'parent' || m.worker < 0 || m.step === null) break;
-    path.push(m.step);
-    w = m.worker;
-    s = m.state;
-  }
-  return path.reverse();
-}
-
-/** gpu-progress (b) over the graphs the workers kept, joined on the main thread. */
-function parallelLiveness(pool: Pool, target: ExploreTarget, sizes: readonly number[], initialOwner: number): Counterexample | null {
-  const offsets: number[] = [];
-  sizes.reduce((o, n) => (offsets.push(o), o + n), 0);
-  const parts = pool.all({ type: 'graph', offsets });
+/** gpu-progress (b) over the graphs the workers kept (in global state ids), joined on the main thread. */
+function parallelLiveness(pool: Pool, target: ExploreTarget): Counterexample | null {
   const g = new StateGraph();
   const ids = new StepIds(target.steppers.index);
-  parts.forEach((m, w) => {
-    if (m.type !== 'graph') return;
+  for (const m of pool.all({ type: 'graph' })) {
+    if (m.type !== 'graph') continue;
     const names = m.names.map((n) => ids.idx(n));
     for (let e = 0; e < m.src.length; e++) g.addEdge(m.src[e] as number, m.dst[e] as number, names[m.step[e] as number] as number, m.progress[e] === 1);
-    const off = offsets[w] as number;
-    for (let i = 0; i < m.enabled.length; i++) g.setState(off + i, m.enabled[i] as number, m.progressing[i] as number, m.pending[i] as number);
-  });
-  // The initial state is state 0 of its owner; the analysis starts its prefixes at global state 0.
-  const initial = offsets[initialOwner] as number;
-  return livenessOf(target, initial === 0 ? g : relabel(g, initial), ids, channelPositions(target.kinds));
-}
-
-/** The graph with states `a` and 0 swapped (livenessOf starts its prefixes at state 0). */
-function relabel(g: StateGraph, a: number): StateGraph {
-  const swap = (s: number): number => (s === a ? 0 : s === 0 ? a : s);
-  const out = new StateGraph();
-  for (let e = 0; e < g.edges; e++) out.addEdge(swap(g.src[e] as number), swap(g.dst[e] as number), g.step[e] as number, g.progress[e] === 1);
-  for (let s = 0; s < g.states; s++) {
-    const t = swap(s);
-    out.setState(t, g.enabled[s] as number, g.progressing[s] as number, g.pending[s] as number);
+    for (let i = 0; i < m.states.length; i++) g.setState(m.states[i] as number, m.enabled[i] as number, m.progressing[i] as number, m.pending[i] as number);
   }
-  return out;
+  return livenessOf(target, g, ids, channelPositions(target.kinds));
 }
 
 function parallelWalks(pool: Pool, target: ExploreTarget, opts: ExploreOptions): ExploreResult {

@@ -1,7 +1,6 @@
 import type { Violation } from '../invariants/types.js';
 import type { Scenario } from '../scenario/index.js';
 import type { Counterexample } from './types.js';
-import type { Defs } from './wire.js';
 import type { TargetOptions } from './target.js';
 
 /** What every worker needs to build the same model and target as the main thread. */
@@ -18,15 +17,16 @@ export interface Candidate {
   /** Path length of the counterexample (depth of the state, +1 with a step). */
   readonly length: number;
   readonly worker: number;
+  /** Global state id (the shared store's). */
   readonly state: number;
   readonly step: string | null;
 }
 
 export type ToWorker =
   | { readonly type: 'init' }
-  | { readonly type: 'level'; readonly expand: boolean }
-  | { readonly type: 'parent'; readonly state: number }
-  | { readonly type: 'graph'; readonly offsets: readonly number[] }
+  /** Expand the states with ids in [from, to) (taken in chunks from a shared cursor) at depth `depth`. */
+  | { readonly type: 'level'; readonly from: number; readonly to: number; readonly depth: number; readonly expand: boolean }
+  | { readonly type: 'graph' }
   | {
       readonly type: 'walks';
       readonly strategy: 'random' | 'pct';
@@ -37,26 +37,28 @@ export type ToWorker =
     };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly states: number; readonly candidates: readonly Candidate[] }
+  | { readonly type: 'ready'; readonly candidates: readonly Candidate[]; readonly bound: number }
   | {
       readonly type: 'level-done';
-      readonly states: number;
+      /** Transitions taken in this level. */
       readonly transitions: number;
-      readonly frontier: number;
       readonly candidates: readonly Candidate[];
+      /** At most this many successors of the next frontier (the store reserves room for them). */
+      readonly bound: number;
       /** A state at the depth bound had enabled steps. */
       readonly cut: boolean;
       readonly stopped: boolean;
     }
-  | { readonly type: 'parent'; readonly worker: number; readonly state: number; readonly step: string | null }
   | {
       readonly type: 'graph';
       readonly names: readonly string[];
-      /** Per edge: source (global id), target (global id), step (index into names), progress (0/1). */
+      /** Per edge: source and target (global ids), step (index into names), progress (0/1). */
       readonly src: Int32Array;
       readonly dst: Int32Array;
-      readonly step: Int32Array;
+      readonly step: Uint16Array;
       readonly progress: Uint8Array;
+      /** The states this worker expanded (global ids) and their masks (liveness.ts stateMasks). */
+      readonly states: Int32Array;
       readonly enabled: Int32Array;
       readonly progressing: Int32Array;
       readonly pending: Int32Array;
@@ -71,13 +73,3 @@ export type FromWorker =
       readonly stopped: boolean;
     }
   | { readonly type: 'error'; readonly message: string };
-
-/** A batch of successor worlds for the worker that owns them, one per sender and level. */
-export interface Batch {
-  readonly level: number;
-  readonly from: number;
-  readonly names: readonly string[];
-  readonly defs: Defs;
-  /** Per world: parent state (sender-local), step (index into names), progress flag, then the world's hashes. */
-  readonly data: Float64Array;
-}

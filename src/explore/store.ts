@@ -1,5 +1,3 @@
-import { fmix, mix } from './fingerprint.js';
-
 /**
  * The visited-state set: exact, in typed arrays. A state is its fingerprint vector
  * (fingerprint.ts), stored LEB128-packed in one byte arena (actor-state ids are small, so most
@@ -23,6 +21,8 @@ export class StateStore {
   parent = new Int32Array(1 << 12);
   /** Interned step id of the step from the parent. */
   choice = new Uint16Array(1 << 12);
+  /** Each state's hash, so growing the table does not unpack and hash every vector again. */
+  private hashes = new Uint32Array(1 << 12);
   size = 0;
   /** Whether the last `add` inserted a new state. */
   added = false;
@@ -76,6 +76,7 @@ export class StateStore {
     this.used += len;
     this.parent[id] = parent;
     this.choice[id] = choice;
+    this.hashes[id] = hash;
     table[slot] = tag | id;
     this.size = id + 1;
     this.added = true;
@@ -94,30 +95,18 @@ export class StateStore {
 
   /** The vector of state `id`, unpacked into `out`. */
   vector(id: number, out: Uint32Array): Uint32Array {
-    let p = this.offsets[id] as number;
-    for (let i = 0; i < this.width; i++) {
-      let v = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        b = this.arena[p++] as number;
-        v += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      out[i] = v;
-    }
-    return out;
+    return unpackVector(this.arena, this.offsets[id] as number, this.width, out);
   }
 
   /** Bytes held by the store's typed arrays (allocated, not just used). */
   get bytes(): number {
-    return this.arena.byteLength + this.offsets.byteLength + this.table.byteLength + this.parent.byteLength + this.choice.byteLength;
+    return this.arena.byteLength + this.offsets.byteLength + this.table.byteLength + this.parent.byteLength + this.choice.byteLength + this.hashes.byteLength;
   }
 
   /** Bytes actually used per state (arena share, offset, parent, choice, table slots at the current load). */
   get usedBytesPerState(): number {
     if (this.size === 0) return 0;
-    return (this.used + this.size * (4 + 4 + 2) + this.table.byteLength) / this.size;
+    return (this.used + this.size * (4 + 4 + 2 + 4) + this.table.byteLength) / this.size;
   }
 
   /** The path of interned choices from the initial state to `id`. */
@@ -128,17 +117,7 @@ export class StateStore {
   }
 
   private pack(vec: ArrayLike<number>): number {
-    const s = this.scratch;
-    let p = 0;
-    for (let i = 0; i < this.width; i++) {
-      let v = vec[i] as number;
-      while (v >= 0x80) {
-        s[p++] = (v & 0x7f) | 0x80;
-        v = Math.floor(v / 128);
-      }
-      s[p++] = v;
-    }
-    return p;
+    return packVector(vec, this.width, this.scratch);
   }
 
   private ensure(states: number, len: number): void {
@@ -147,6 +126,7 @@ export class StateStore {
       this.offsets = growU32(this.offsets, n);
       this.parent = growI32(this.parent, n);
       this.choice = growU16(this.choice, n);
+      this.hashes = growU32(this.hashes, n);
     }
     if (this.used + len > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
@@ -161,10 +141,8 @@ export class StateStore {
     this.idBits++;
     this.idMask = mask;
     this.tagMask = 0x7fffffff & ~mask;
-    const vec = new Uint32Array(this.width);
     for (let id = 0; id < this.size; id++) {
-      this.vector(id, vec);
-      const hash = hashVector(vec, this.width);
+      const hash = this.hashes[id] as number;
       let slot = hash & mask;
       while ((table[slot] as number) >= 0) slot = (slot + 1) & mask;
       table[slot] = this.tagOf(hash) | id;
@@ -174,11 +152,35 @@ export class StateStore {
   }
 }
 
-/** The hash `Fingerprinter.encode` returns for a vector. */
-export function hashVector(vec: ArrayLike<number>, width: number): number {
-  let h = 0x9747b28c ^ width;
-  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
-  return fmix(h);
+/** Reads a vector `packVector` wrote at `bytes[at..]` into `out[0..width)`. */
+export function unpackVector(bytes: Uint8Array, at: number, width: number, out: Uint32Array): Uint32Array {
+  let p = at;
+  for (let i = 0; i < width; i++) {
+    let v = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[p++] as number;
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Writes `vec[0..width)` LEB128-packed into `out`; returns the byte count. */
+export function packVector(vec: ArrayLike<number>, width: number, out: Uint8Array): number {
+  let p = 0;
+  for (let i = 0; i < width; i++) {
+    let v = vec[i] as number;
+    while (v >= 0x80) {
+      out[p++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    out[p++] = v;
+  }
+  return p;
 }
 
 function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {

@@ -5,11 +5,12 @@ import { expand, StepIds } from './expand.js';
 import { Fingerprinter } from './fingerprint.js';
 import { channelPositions, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
-import type { Batch, Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
-import { StateStore } from './store.js';
+import { GlobalIds } from './globalIds.js';
+import { StateGraph } from './graph.js';
+import type { Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
+import { SharedIntern, SharedStore, type InternBuffers, type StoreBuffers } from './sharedTables.js';
 import { normaliser, targetOf, type ExploreTarget } from './target.js';
 import { execution, walkContext } from './walk.js';
-import { Wire, type Defs } from './wire.js';
 
 /** What the main thread hands each worker (parallel.ts). */
 export interface WorkerData {
@@ -17,221 +18,121 @@ export interface WorkerData {
   readonly index: number;
   readonly workers: number;
   readonly main: MessagePort;
-  /** One port per other worker (null at this worker's own index). */
-  readonly peers: readonly (MessagePort | null)[];
-  /** [0]: bumped after every message to the main thread; [1]: stop (time is up); [2]: first violating execution. */
+  /** [0]: bumped after every message to the main thread; [1]: stop (time is up); [2]: first violating execution; [3]: `CURSOR`. */
   readonly shared: SharedArrayBuffer;
+  /** The tables of a parallel bfs (sharedTables.ts). */
+  readonly tables: { readonly content: InternBuffers; readonly steps: InternBuffers; readonly store: StoreBuffers };
 }
 
 /**
- * One worker of a parallel breadth-first search (parallel.ts). It owns the worlds whose content
- * hash falls to it: it stores them, checks their state properties and expands them; successors
- * it does not own go, level by level, to their owners in one batch per peer.
+ * One worker of a parallel breadth-first search (parallel.ts). All workers insert into one shared
+ * visited set, whose ids are given in order, so a level's new states are one id range; workers
+ * claim chunks of it, rebuild each world from its vector (globalIds.ts) and expand it. A worker
+ * checks the state properties of the states it inserted and the step properties of its steps.
  */
 class BfsWorker {
   readonly target: ExploreTarget;
   private readonly fp: Fingerprinter;
-  private readonly store: StateStore;
+  private readonly store: SharedStore;
   private readonly ids: StepIds;
-  private readonly wire: Wire;
+  private readonly global: GlobalIds;
   private readonly norm: (w: World) => World;
   private readonly vec: Uint32Array;
+  private readonly unpacked: Uint32Array;
   private readonly channels: readonly number[];
-  private readonly parentWorker: number[] = [];
-  private frontier: { world: World; id: number }[] = [];
-  private next: { world: World; id: number }[] = [];
-  private depth = 0;
-  private transitions = 0;
   private candidates: Candidate[] = [];
-  private level = 0;
-  private expandedLevel = -1;
   private cut = false;
   private stopped = false;
-  private readonly inbox = new Map<number, Batch[]>();
-  private readonly edges: { srcW: number[]; src: number[]; dst: number[]; step: number[]; progress: number[] } | null;
-  private readonly masks: { enabled: number[]; progressing: number[]; pending: number[] } | null;
+  private readonly graph: StateGraph | null;
+  private readonly expanded: number[] = [];
 
   constructor(private readonly d: WorkerData, private readonly flags: Int32Array) {
     const model = buildModel(d.setup.scenario, { variant: d.setup.variant, mutations: d.setup.mutations });
     this.target = targetOf(model, d.setup.target);
     this.fp = new Fingerprinter(this.target.steppers);
-    this.store = new StateStore(this.fp.width);
+    this.store = new SharedStore(this.fp.width, d.tables.store);
     this.ids = new StepIds(this.target.steppers.index);
-    this.wire = new Wire(this.target.steppers, this.fp, this.target.initial, d.workers);
+    this.global = new GlobalIds(this.fp, new SharedIntern(d.tables.content), new SharedIntern(d.tables.steps), this.ids, this.target.initial);
     this.norm = normaliser(this.target);
     this.vec = new Uint32Array(this.fp.width);
+    this.unpacked = new Uint32Array(this.fp.width);
     this.channels = channelPositions(this.target.kinds);
-    this.edges = this.target.liveness ? { srcW: [], src: [], dst: [], step: [], progress: [] } : null;
-    this.masks = this.target.liveness ? { enabled: [], progressing: [], pending: [] } : null;
+    this.graph = this.target.liveness ? new StateGraph() : null;
   }
 
+  /** Worker 0 inserts the initial state: global id 0. */
   init(): FromWorker {
-    const hashes: number[] = [];
-    this.wire.encode(this.norm(this.target.initial), hashes);
-    if (this.owner(this.norm(this.target.initial)) === this.d.index) {
-      const v0 = stateViolation(this.target, this.target.initial);
-      if (v0 !== null) this.candidates.push({ violation: v0, length: 0, worker: this.d.index, state: 0, step: null });
-      const initial = this.norm(this.target.initial);
-      const id = this.store.add(this.vec, this.fp.encode(initial, this.vec), -1, 0);
-      this.parentWorker[id] = -1;
-      this.frontier.push({ world: initial, id });
-    }
-    return { type: 'ready', states: this.store.size, candidates: this.takeCandidates() };
+    if (this.d.index !== 0) return { type: 'ready', candidates: [], bound: 0 };
+    const initial = this.norm(this.target.initial);
+    const v0 = stateViolation(this.target, this.target.initial);
+    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, worker: 0, state: 0, step: null });
+    this.store.add(this.vec, this.global.encode(initial, this.vec), -1, 0);
+    return { type: 'ready', candidates: this.takeCandidates(), bound: boundOf(initial) };
   }
 
-  /** Expands this worker's part of the level and sends its peers their batches. */
-  expandLevel(expandAllowed: boolean, send: (peer: number, b: Batch) => void): void {
-    const n = this.d.workers;
-    const outs = Array.from({ length: n }, () => ({ names: new Map<string, number>(), defs: { actors: [], messages: [] } as Defs, data: [] as number[] }));
-    const hashes: number[] = [];
-    for (const f of this.frontier) {
-      if (Atomics.load(this.flags, 1) !== 0) {
-        this.stopped = true;
-        break;
-      }
-      const succ = expand(f.world, this.target.steppers, this.ids);
-      const m = this.masks === null ? null : stateMasks(f.world, succ, this.ids, this.channels);
-      if (m !== null && this.masks !== null) {
-        this.masks.enabled[f.id] = m.enabled;
-        this.masks.progressing[f.id] = m.progressing;
-        this.masks.pending[f.id] = m.pending;
-      }
-      if (succ.length === 0) {
-        const dl = deadlockViolation(this.target, f.world);
-        if (dl !== null) this.candidates.push({ violation: dl, length: this.depth, worker: this.d.index, state: f.id, step: null });
-        continue;
-      }
-      if (!expandAllowed) {
-        this.cut = true;
-        continue;
-      }
-      for (let k = 0; k < succ.length; k++) {
-        const s = succ[k] as (typeof succ)[number];
-        this.transitions++;
-        const name = this.ids.name(s.idx);
-        const after = s.outcome.world;
-        const sv = stepViolation(this.target, f.world, s.outcome.deliveries, after);
-        if (sv !== null) this.candidates.push({ violation: sv, length: this.depth + 1, worker: this.d.index, state: f.id, step: name });
-        const progress = m?.progress[k] === true;
-        // The owner comes from the canonical world (symmetry.ts), so equal states meet at one worker;
-        // the real world travels, so the owner checks state properties on it as one worker would.
-        const stored = this.norm(after);
-        hashes.length = 0;
-        this.wire.encode(stored, hashes);
-        const owner = Wire.owner(hashes, 0, hashes.length, n);
-        if (owner === this.d.index) {
-          this.insert(after, this.d.index, f.id, name, progress);
+  /** Expands chunks of the level's states [from, to) until the shared cursor passes `to`. */
+  level(m: Extract<ToWorker, { type: 'level' }>): FromWorker {
+    this.store.refresh();
+    let transitions = 0;
+    let bound = 0;
+    for (;;) {
+      const start = Atomics.add(this.flags, CURSOR, CHUNK);
+      if (start >= m.to || this.stopped) break;
+      for (let id = start; id < Math.min(m.to, start + CHUNK); id++) {
+        if (Atomics.load(this.flags, 1) !== 0) {
+          this.stopped = true;
+          break;
+        }
+        const world = this.global.decode(this.store.vector(id, this.unpacked));
+        const succ = expand(world, this.target.steppers, this.ids);
+        const masks = this.graph === null ? null : stateMasks(world, succ, this.ids, this.channels);
+        if (masks !== null) {
+          this.graph?.setState(id, masks.enabled, masks.progressing, masks.pending);
+          this.expanded.push(id);
+        }
+        if (succ.length === 0) {
+          const dl = deadlockViolation(this.target, world);
+          if (dl !== null) this.candidates.push({ violation: dl, length: m.depth, worker: this.d.index, state: id, step: null });
           continue;
         }
-        const out = outs[owner] as (typeof outs)[number];
-        let ni = out.names.get(name);
-        if (ni === undefined) {
-          ni = out.names.size;
-          out.names.set(name, ni);
+        if (!m.expand) {
+          this.cut = true;
+          continue;
         }
-        if (stored !== after) {
-          hashes.length = 0;
-          this.wire.encode(after, hashes);
+        for (let k = 0; k < succ.length; k++) {
+          const s = succ[k] as (typeof succ)[number];
+          transitions++;
+          const after = s.outcome.world;
+          const sv = stepViolation(this.target, world, s.outcome.deliveries, after);
+          if (sv !== null) this.candidates.push({ violation: sv, length: m.depth + 1, worker: this.d.index, state: id, step: this.ids.name(s.idx) });
+          const stored = this.norm(after);
+          const nid = this.store.add(this.vec, this.global.encode(stored, this.vec), id, this.global.step(s.idx));
+          this.graph?.addEdge(id, nid, s.idx, masks?.progress[k] === true);
+          if (!this.store.added) continue;
+          bound += boundOf(stored);
+          const v = stateViolation(this.target, after);
+          if (v !== null) this.candidates.push({ violation: v, length: m.depth + 1, worker: this.d.index, state: nid, step: null });
         }
-        this.wire.defsFor(owner, hashes, 0, out.defs);
-        out.data.push(f.id, ni, progress ? 1 : 0, ...hashes);
       }
     }
-    for (let p = 0; p < n; p++) {
-      if (p === this.d.index) continue;
-      const out = outs[p] as (typeof outs)[number];
-      send(p, { level: this.level, from: this.d.index, names: [...out.names.keys()], defs: out.defs, data: Float64Array.from(out.data) });
-    }
-    this.expandedLevel = this.level;
+    return { type: 'level-done', transitions, candidates: this.takeCandidates(), bound, cut: this.cut, stopped: this.stopped };
   }
 
-  receive(b: Batch): void {
-    const list = this.inbox.get(b.level);
-    if (list === undefined) this.inbox.set(b.level, [b]);
-    else list.push(b);
-  }
-
-  /** The level's report once this worker expanded it and got every peer's batch; null before. */
-  tryFinish(): FromWorker | null {
-    const batches = this.inbox.get(this.level) ?? [];
-    if (this.expandedLevel !== this.level || batches.length < this.d.workers - 1) return null;
-    this.inbox.delete(this.level);
-    const width = this.target.initial.actors.length;
-    for (const b of [...batches].sort((x, y) => x.from - y.from)) {
-      this.wire.receive(b.defs);
-      let i = 0;
-      while (i < b.data.length) {
-        const parent = b.data[i] as number;
-        const name = b.names[b.data[i + 1] as number] as string;
-        const progress = b.data[i + 2] === 1;
-        const world = this.wire.decode(b.data, i + 3);
-        this.insert(world, b.from, parent, name, progress);
-        i += 3 + width + 1 + (b.data[i + 3 + width] as number);
-      }
-    }
-    this.frontier = this.next;
-    this.next = [];
-    this.level++;
-    this.depth++;
-    return {
-      type: 'level-done',
-      states: this.store.size,
-      transitions: this.transitions,
-      frontier: this.frontier.length,
-      candidates: this.takeCandidates(),
-      cut: this.cut,
-      stopped: this.stopped,
-    };
-  }
-
-  parent(state: number): FromWorker {
-    const pw = this.parentWorker[state] ?? -1;
-    return pw < 0
-      ? { type: 'parent', worker: -1, state: -1, step: null }
-      : { type: 'parent', worker: pw, state: this.store.parent[state] as number, step: this.ids.name(this.store.choice[state] as number) };
-  }
-
-  graph(offsets: readonly number[]): FromWorker {
-    const e = this.edges ?? { srcW: [], src: [], dst: [], step: [], progress: [] };
-    const m = this.masks ?? { enabled: [], progressing: [], pending: [] };
-    const own = offsets[this.d.index] as number;
-    const n = this.store.size;
+  graphPart(): FromWorker {
+    const g = this.graph ?? new StateGraph();
+    const states = Int32Array.from(this.expanded);
     return {
       type: 'graph',
       names: this.ids.names,
-      src: Int32Array.from(e.src, (s, i) => (offsets[e.srcW[i] as number] as number) + s),
-      dst: Int32Array.from(e.dst, (x) => own + x),
-      step: Int32Array.from(e.step),
-      progress: Uint8Array.from(e.progress),
-      enabled: Int32Array.from({ length: n }, (_x, i) => m.enabled[i] ?? 0),
-      progressing: Int32Array.from({ length: n }, (_x, i) => m.progressing[i] ?? 0),
-      pending: Int32Array.from({ length: n }, (_x, i) => m.pending[i] ?? 0),
+      src: g.src.slice(0, g.edges),
+      dst: g.dst.slice(0, g.edges),
+      step: g.step.slice(0, g.edges),
+      progress: g.progress.slice(0, g.edges),
+      states,
+      enabled: states.map((s) => g.enabled[s] as number),
+      progressing: states.map((s) => g.progressing[s] as number),
+      pending: states.map((s) => g.pending[s] as number),
     };
-  }
-
-  /** The worker that owns a world: a hash of its canonical content (symmetry.ts), so equal worlds meet at one worker. */
-  private owner(world: World): number {
-    const hashes: number[] = [];
-    this.wire.encode(this.norm(world), hashes);
-    return Wire.owner(hashes, 0, hashes.length, this.d.workers);
-  }
-
-  private insert(world: World, fromWorker: number, parent: number, name: string, progress: boolean): void {
-    const stored = this.norm(world);
-    const step = this.ids.idx(name);
-    const nid = this.store.add(this.vec, this.fp.encode(stored, this.vec), parent, step);
-    if (this.edges !== null) {
-      this.edges.srcW.push(fromWorker);
-      this.edges.src.push(parent);
-      this.edges.dst.push(nid);
-      this.edges.step.push(step);
-      this.edges.progress.push(progress ? 1 : 0);
-    }
-    if (!this.store.added) return;
-    this.parentWorker[nid] = fromWorker;
-    const v = stateViolation(this.target, world);
-    if (v !== null) this.candidates.push({ violation: v, length: this.depth + 1, worker: this.d.index, state: nid, step: null });
-    this.next.push({ world: stored, id: nid });
   }
 
   private takeCandidates(): Candidate[] {
@@ -239,6 +140,15 @@ class BfsWorker {
     this.candidates = [];
     return c;
   }
+}
+
+/** The shared flags slot of the level's next unclaimed state id, and how many a worker claims at once. */
+export const CURSOR = 3;
+const CHUNK = 64;
+
+/** At most this many steps are enabled in `world`: one per actor and one per message in flight. */
+function boundOf(world: World): number {
+  return world.actors.length + world.net.length;
 }
 
 /** This worker's executions of a random/pct run: i ≡ index (mod workers), stopping past the first violation any worker found. */
@@ -269,7 +179,7 @@ function runWalks(d: WorkerData, flags: Int32Array, m: Extract<ToWorker, { type:
   return { type: 'walks-done', first, lengths, cut, stopped };
 }
 
-/** The worker thread's entry: answer the main thread, exchange batches with peers. */
+/** The worker thread's entry: answer the main thread. */
 export function startWorker(): void {
   const d = workerData as WorkerData;
   const flags = new Int32Array(d.shared);
@@ -278,22 +188,7 @@ export function startWorker(): void {
     Atomics.add(flags, 0, 1);
     Atomics.notify(flags, 0);
   };
-  const fail = (e: unknown): void => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   let bfs: BfsWorker | null = null;
-  const finish = (): void => {
-    const r = bfs?.tryFinish() ?? null;
-    if (r !== null) post(r);
-  };
-  d.peers.forEach((p) =>
-    p?.on('message', (b: Batch) => {
-      try {
-        bfs?.receive(b);
-        finish();
-      } catch (e) {
-        fail(e);
-      }
-    }),
-  );
   d.main.on('message', (m: ToWorker) => {
     try {
       switch (m.type) {
@@ -302,21 +197,17 @@ export function startWorker(): void {
           post(bfs.init());
           return;
         case 'level':
-          bfs?.expandLevel(m.expand, (peer, b) => d.peers[peer]?.postMessage(b));
-          finish();
-          return;
-        case 'parent':
-          if (bfs !== null) post(bfs.parent(m.state));
+          if (bfs !== null) post(bfs.level(m));
           return;
         case 'graph':
-          if (bfs !== null) post(bfs.graph(m.offsets));
+          if (bfs !== null) post(bfs.graphPart());
           return;
         case 'walks':
           post(runWalks(d, flags, m));
           return;
       }
     } catch (e) {
-      fail(e);
+      post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });
 }

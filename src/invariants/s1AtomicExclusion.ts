@@ -1,5 +1,5 @@
-import { formatGpuPte, formatPte, type Pfn, type World } from '../domain/index.js';
-import { livePtes } from './pages.js';
+import { formatGpuPte, formatPte, type KernelState, type Pfn, type World } from '../domain/index.js';
+import { livePtes, type PteAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { dmirrors, gpuMmus, kernelState, type DmirrorView, type GpuMmuView } from './view.js';
 
@@ -45,11 +45,39 @@ function mirrorAtomics(d: DmirrorView): readonly DeviceAtomic[] {
   return out;
 }
 
-function deviceAtomics(world: World): readonly DeviceAtomic[] {
-  const out: DeviceAtomic[] = [];
-  for (const m of gpuMmus(world)) out.push(...gpuAtomics(m));
-  for (const d of dmirrors(world)) out.push(...mirrorAtomics(d));
+/** The first present PTE (in `livePtes` order) of each pfn, per kernel state (performance: no scan per checked world). */
+const presentByPfnOf = new WeakMap<KernelState, ReadonlyMap<Pfn, PteAt>>();
+
+function presentByPfn(k: KernelState): ReadonlyMap<Pfn, PteAt> {
+  const hit = presentByPfnOf.get(k);
+  if (hit !== undefined) return hit;
+  const out = new Map<Pfn, PteAt>();
+  for (const p of livePtes(k)) if (p.pte.kind === 'present' && !out.has(p.pte.pfn)) out.set(p.pte.pfn, p);
+  presentByPfnOf.set(k, out);
   return out;
+}
+
+type Collision = { readonly a: DeviceAtomic; readonly c: PteAt } | null;
+
+function firstPresent(atomics: readonly DeviceAtomic[], k: KernelState): Collision {
+  for (const a of atomics) {
+    const c = presentByPfn(k).get(a.pfn);
+    if (c !== undefined) return { a, c };
+  }
+  return null;
+}
+
+/** The first device atomic (GPU page tables first, then mirrors) on a pfn the CPU has present. */
+function collision(k: KernelState, world: World): Collision {
+  for (const m of gpuMmus(world)) {
+    const hit = firstPresent(gpuAtomics(m), k);
+    if (hit !== null) return hit;
+  }
+  for (const d of dmirrors(world)) {
+    const hit = firstPresent(mirrorAtomics(d), k);
+    if (hit !== null) return hit;
+  }
+  return null;
 }
 
 /**
@@ -67,17 +95,9 @@ export const S1: Invariant = {
     'mm/rmap.c make_device_exclusive (clear+flush before device map); mm/memory.c remove_device_exclusive_entry ' +
     '(mmu_notifier_invalidate_range_start before restore_exclusive_pte); nouveau_svm.c nouveau_svmm_invalidate_range_start (PFNCLR)',
   state: (_ctx, world) => {
-    const k = kernelState(world);
-    const atomics = deviceAtomics(world);
-    // No device atomics: nothing to collide with (skip the page-table scan).
-    if (atomics.length === 0) return null;
-    const cpu = livePtes(k).filter((p) => p.pte.kind === 'present');
-    for (const a of atomics) {
-      const c = cpu.find((p) => p.pte.kind === 'present' && p.pte.pfn === a.pfn);
-      if (c !== undefined) {
-        return `${a.who()} while mm ${c.mm} vpn ${c.vpn} is ${formatPte(c.pte)}: CPU and device can both access pfn ${a.pfn}`;
-      }
-    }
-    return null;
+    const hit = collision(kernelState(world), world);
+    if (hit === null) return null;
+    const { a, c } = hit;
+    return `${a.who()} while mm ${c.mm} vpn ${c.vpn} is ${formatPte(c.pte)}: CPU and device can both access pfn ${a.pfn}`;
   },
 };

@@ -1,5 +1,5 @@
-import type { CpuOp, GpuOp, Vpn, World } from '../domain/index.js';
-import { readWord } from './pages.js';
+import type { CpuOp, GpuOp, KernelState, Vpn, World } from '../domain/index.js';
+import { readWord, type WordRead } from './pages.js';
 import type { Invariant, PropertyContext } from './types.js';
 import { cpuThreads, gpuChannels, gpuMmus, kernelState } from './view.js';
 
@@ -33,22 +33,13 @@ function disqualifies(op: CpuOp | GpuOp, words: Set<string>, pages: Array<readon
   }
 }
 
-interface Target {
-  readonly vpn: Vpn;
-  readonly word: number;
-  readonly init: number;
-  /** Σ values of the adds that completed (ops before each actor's pc). */
-  readonly done: number;
-  readonly adds: number;
-}
-
 /**
- * The part of `targets` that depends only on the programs (which never change during a run): which
+ * What S2 checks that depends only on the programs (which never change during a run): which
  * words qualify, in first-add order, and which (actor, op) adds contribute to each. Recomputing it
  * for every checked state was S2's main cost.
  */
 interface Plan {
-  /** null: some thread forks (see `targets`). */
+  /** null: some thread forks (see `plan`). */
   readonly words: ReadonlyArray<{
     readonly vpn: Vpn;
     readonly word: number;
@@ -84,36 +75,32 @@ function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuO
 /** The last plan per context, with the program arrays it was made from (identity-checked on use). */
 const plans = new WeakMap<PropertyContext, { readonly programs: readonly (readonly unknown[])[]; readonly plan: Plan }>();
 
-function targets(ctx: PropertyContext, world: World): readonly Target[] | null {
+/** The plan of the world's programs (cached: programs never change during a run). */
+function planOf(ctx: PropertyContext, world: World): Plan {
   const cpus = cpuThreads(world);
   const chans = gpuChannels(world);
   const nc = cpus.length;
-  // Actor i of the cpus-then-channels list, without building the list per state.
-  const actor = (i: number): { program: readonly (CpuOp | GpuOp)[]; pc: number } | undefined => (i < nc ? cpus[i] : chans[i - nc]);
   const n = nc + chans.length;
-  let cached = plans.get(ctx);
+  const cached = plans.get(ctx);
   let same = cached !== undefined && cached.programs.length === n;
-  for (let i = 0; same && i < n; i++) same = cached?.programs[i] === actor(i)?.program;
-  if (cached === undefined || !same) {
-    const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
-    const forks = cpus.some((t) => t.program.some((o) => o.op === 'fork'));
-    cached = { programs: all.map((a) => a.program), plan: plan(ctx, all, forks) };
-    plans.set(ctx, cached);
-  }
-  const ws = cached.plan.words;
-  if (ws === null) return null;
-  return ws.map((w) => {
-    let done = 0;
-    let adds = 0;
-    for (const [ai, i, value] of w.adds) {
-      const a = actor(ai);
-      if (a !== undefined && i < a.pc) {
-        done += value;
-        adds += 1;
-      }
-    }
-    return { vpn: w.vpn, word: w.word, done, adds, init: w.init };
-  });
+  for (let i = 0; same && i < n; i++) same = cached?.programs[i] === (i < nc ? cpus[i] : chans[i - nc])?.program;
+  if (cached !== undefined && same) return cached.plan;
+  const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
+  const forks = cpus.some((t) => t.program.some((o) => o.op === 'fork'));
+  const p = plan(ctx, all, forks);
+  plans.set(ctx, { programs: all.map((a) => a.program), plan: p });
+  return p;
+}
+
+/** The plan's words as read through mm 0's page table, per kernel state (performance: kernel states are few and shared). */
+const readsOf = new WeakMap<KernelState, { readonly plan: Plan; readonly reads: readonly WordRead[] }>();
+
+function wordReads(k: KernelState, p: Plan, words: NonNullable<Plan['words']>): readonly WordRead[] {
+  const hit = readsOf.get(k);
+  if (hit !== undefined && hit.plan === p) return hit.reads;
+  const reads = words.map((w) => readWord(k, 0, w.vpn, w.word));
+  readsOf.set(k, { plan: p, reads });
+  return reads;
 }
 
 /** The word has a GPU atomic between its read and its write half (its new value is not stored yet). */
@@ -143,16 +130,30 @@ export const S2: Invariant = {
   title: 'no lost update: atomic-only words equal init + completed adds',
   kernel: 'mm/memory.c remove_device_exclusive_entry; nouveau_svm.c nouveau_svmm_invalidate_range_start; nvkm vmmgp100.c gp100_vmm_pfn_clear',
   state: (ctx, world) => {
-    const ts = targets(ctx, world);
-    if (ts === null || ts.length === 0) return null;
-    const k = kernelState(world);
-    for (const t of ts) {
-      if (gpuAtomicInFlight(world, t.vpn, t.word)) continue;
-      const r = readWord(k, 0, t.vpn, t.word);
-      if (r.kind !== 'value') continue;
-      const want = t.init + t.done;
+    const p = planOf(ctx, world);
+    const ws = p.words;
+    if (ws === null || ws.length === 0) return null;
+    const reads = wordReads(kernelState(world), p, ws);
+    const cpus = cpuThreads(world);
+    const chans = gpuChannels(world);
+    const nc = cpus.length;
+    for (let t = 0; t < ws.length; t++) {
+      const w = ws[t] as (typeof ws)[number];
+      const r = reads[t] as WordRead;
+      if (r.kind !== 'value' || gpuAtomicInFlight(world, w.vpn, w.word)) continue;
+      // Σ values of the adds that completed: ops before each actor's pc.
+      let done = 0;
+      let adds = 0;
+      for (const [ai, i, value] of w.adds) {
+        const a = ai < nc ? cpus[ai] : chans[ai - nc];
+        if (a !== undefined && i < a.pc) {
+          done += value;
+          adds += 1;
+        }
+      }
+      const want = w.init + done;
       if (r.value !== want) {
-        return `mm 0 vpn ${t.vpn} word ${t.word} = ${r.value}, expected ${want} (init ${t.init} + ${t.adds} completed atomic adds): an update was lost`;
+        return `mm 0 vpn ${w.vpn} word ${w.word} = ${r.value}, expected ${want} (init ${w.init} + ${adds} completed atomic adds): an update was lost`;
       }
     }
     return null;

@@ -1,4 +1,4 @@
-import type { ActorId, World } from '../domain/index.js';
+import type { ActorId, KernelState, World } from '../domain/index.js';
 import type { Invariant } from './types.js';
 import { cpuThreads, dmirrors, gpuChannels, kernelState, nouveauDrivers } from './view.js';
 
@@ -33,6 +33,37 @@ function cannotRelease(world: World, id: ActorId): string | undefined {
 }
 
 /**
+ * What S5 asks of the kernel's locks, in report order: a self-wait (holder null: always a
+ * violation), or a lock whose holder must still be able to release it. Per kernel state
+ * (performance: kernel states are few and shared by many worlds, and most hold no lock).
+ */
+interface LockCheck {
+  readonly holder: ActorId | null;
+  readonly message: (why: string) => string;
+}
+
+const lockChecksOf = new WeakMap<KernelState, readonly LockCheck[]>();
+
+function kernelLockChecks(k: KernelState): readonly LockCheck[] {
+  const hit = lockChecksOf.get(k);
+  if (hit !== undefined) return hit;
+  const out: LockCheck[] = [];
+  for (const f of k.folios) {
+    const locked = f.locked;
+    if (locked === null) continue;
+    if (f.waiters.includes(locked)) out.push({ holder: null, message: () => `${locked} waits on the lock of pfn ${f.pfn}, which it holds itself` });
+    out.push({ holder: locked, message: (why) => `pfn ${f.pfn} is locked by ${locked}, but ${why}: the folio lock leaked` });
+  }
+  for (const m of k.mms) {
+    for (const r of m.mmapLock.readers) out.push({ holder: r, message: (why) => `mm ${m.id} mmap_lock is held for read by ${r}, but ${why}: the mmap_lock leaked` });
+    const w = m.mmapLock.writer;
+    if (w !== null) out.push({ holder: w, message: (why) => `mm ${m.id} mmap_lock is held for write by ${w}, but ${why}: the mmap_lock leaked` });
+  }
+  lockChecksOf.set(k, out);
+  return out;
+}
+
+/**
  * S5 lock hygiene (domain.md §3.1): every folio lock, mmap_lock and svmm->mutex taken is released on
  * every path, so none is held by an actor that has finished (thread done/killed, channel done/killed)
  * or by a driver whose work has returned; and nobody sleeps on a folio lock it holds itself. The
@@ -50,18 +81,10 @@ export const S5: Invariant = {
     gpuChannels(world);
     nouveauDrivers(world);
     dmirrors(world);
-    const k = kernelState(world);
-    for (const f of k.folios) {
-      if (f.locked !== null && f.waiters.includes(f.locked)) return `${f.locked} waits on the lock of pfn ${f.pfn}, which it holds itself`;
-      const why = f.locked === null ? undefined : cannotRelease(world, f.locked);
-      if (why !== undefined) return `pfn ${f.pfn} is locked by ${f.locked}, but ${why}: the folio lock leaked`;
-    }
-    for (const m of k.mms) {
-      const holders = [...m.mmapLock.readers.map((r) => ({ id: r, how: 'read' })), ...(m.mmapLock.writer === null ? [] : [{ id: m.mmapLock.writer, how: 'write' }])];
-      for (const h of holders) {
-        const why = cannotRelease(world, h.id);
-        if (why !== undefined) return `mm ${m.id} mmap_lock is held for ${h.how} by ${h.id}, but ${why}: the mmap_lock leaked`;
-      }
+    for (const c of kernelLockChecks(kernelState(world))) {
+      if (c.holder === null) return c.message('');
+      const why = cannotRelease(world, c.holder);
+      if (why !== undefined) return c.message(why);
     }
     for (const d of nouveauDrivers(world)) {
       const owner = d.svmmMutex === 'worker' ? d.id : d.svmmMutex;

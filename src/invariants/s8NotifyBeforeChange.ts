@@ -2,7 +2,7 @@ import { formatPte, type MmId, type Pte } from '../domain/index.js';
 import { callsOf } from './deliveries.js';
 import { changedVpns, mmById, notifierWindowCovers, pteAt } from './pages.js';
 import type { Invariant } from './types.js';
-import { kernelState, notifierState } from './view.js';
+import { kernelState, notifierState, sameKernel } from './view.js';
 
 /** Per page-table object (performance): page tables are shared by every world with the same mm state. */
 const devExclIn = new WeakMap<Readonly<Record<string, Pte>>, boolean>();
@@ -34,11 +34,10 @@ export const S8: Invariant = {
     'mm/memory.c remove_device_exclusive_entry, zap_pte_range, copy_page_range; mm/rmap.c make_device_exclusive; ' +
     'mm/mprotect.c change_pte_range; fs/proc/task_mmu.c clear_refs_write; mm/mmu_notifier.c',
   step: (_ctx, before, deliveries, after) => {
+    // The step did not change `mm`'s state: no PTE changed.
+    if (sameKernel(before, after)) return null;
     const kb = kernelState(before);
     const ka = kernelState(after);
-    const n = notifierState(before);
-    // The step did not change `mm`'s state (the runtime shares unchanged snapshots): no PTE changed.
-    if (kb === ka) return null;
     // Built on first need: most transitions skip every mm below before asking.
     let forked: Set<MmId> | null = null;
     for (const m of ka.mms) {
@@ -51,7 +50,7 @@ export const S8: Invariant = {
         const was = pteAt(kb, m.id, vpn);
         const now = pteAt(ka, m.id, vpn);
         if (was.kind !== 'devExcl' && now.kind !== 'devExcl') continue;
-        if (!notifierWindowCovers(n, m.id, vpn)) {
+        if (!notifierWindowCovers(notifierState(before), m.id, vpn)) {
           return `mm ${m.id} vpn ${vpn} changed ${formatPte(was)} → ${formatPte(now)} with no invalidate_range_start..end window of mm ${m.id} covering it`;
         }
       }

@@ -127,6 +127,14 @@ function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], memo: WeakMap<Act
   return out;
 }
 
+/**
+ * Both worlds have the same `mm` snapshot, so the same kernel state: the cheap first test of a
+ * step property about kernel changes (the runtime shares an unchanged actor's snapshot).
+ */
+export function sameKernel(before: World, after: World): boolean {
+  return actorById(before, MM_ACTOR) === actorById(after, MM_ACTOR);
+}
+
 /** `mm`'s `context.k`: every mm_struct and every folio. */
 export function kernelState(world: World): KernelState {
   const a = actorById(world, MM_ACTOR);

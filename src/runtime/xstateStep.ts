@@ -193,6 +193,15 @@ export class MachineStepper {
   }
 }
 
+/**
+ * An event's id rides on the event object under a non-enumerable symbol, as state entries do on
+ * snapshots (performance: a WeakMap lookup per delivered event was measurable); frozen events
+ * fall back to the WeakMap.
+ */
+const EVENT_ID: unique symbol = Symbol('hmmx.eventId');
+interface TaggedEvent {
+  readonly [EVENT_ID]?: number;
+}
 const eventIds = new WeakMap<object, number>();
 /** Event content key → small integer; shared by all steppers (ids are only memo keys). */
 const idOfEventKey = new Map<string, number>();
@@ -209,26 +218,30 @@ function internEventKey(k: string): number {
 
 /**
  * The memo key of an event: a small integer standing for its JSON, computed once per event object
- * (a posted or called event is the same object each time a memoized transition emits it). STEP
- * events are made afresh for every step and carry nothing but their sender. Integers rather than
+ * (a posted or called event is the same object each time a memoized transition emits it) and kept
+ * on it (`EVENT_ID`). A STEP carries nothing but its sender: every STEP object from one actor has
+ * one id. Integers rather than
  * the JSON strings themselves (performance): a results-map lookup with a long string key compares
  * the strings character by character whenever they are equal but not the same string object.
  */
 function eventId(event: ModelEvent): number {
-  if (event.type === 'STEP') {
-    let sk = stepEventIds.get(event.from);
-    if (sk === undefined) {
-      sk = internEventKey(`STEP ${event.from}`);
-      stepEventIds.set(event.from, sk);
-    }
-    return sk;
-  }
+  const tagged = (event as TaggedEvent)[EVENT_ID];
+  if (tagged !== undefined) return tagged;
   let k = eventIds.get(event);
-  if (k === undefined) {
-    k = internEventKey(JSON.stringify(event));
-    eventIds.set(event, k);
-  }
+  if (k !== undefined) return k;
+  k = event.type === 'STEP' ? stepEventId(event.from) : internEventKey(JSON.stringify(event));
+  if (Object.isExtensible(event)) Object.defineProperty(event, EVENT_ID, { value: k, enumerable: false, writable: false, configurable: false });
+  else eventIds.set(event, k);
   return k;
+}
+
+function stepEventId(from: ActorId): number {
+  let sk = stepEventIds.get(from);
+  if (sk === undefined) {
+    sk = internEventKey(`STEP ${from}`);
+    stepEventIds.set(from, sk);
+  }
+  return sk;
 }
 
 /** The actor id is part of the context (`self`), so one key space per machine kind is safe. */

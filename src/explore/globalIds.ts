@@ -1,0 +1,114 @@
+import type { ActorId, ActorSnap, InFlight, PostEvent, World } from '../domain/index.js';
+import type { StepIds } from './expand.js';
+import type { Fingerprinter } from './fingerprint.js';
+import { hashIds, type SharedIntern } from './sharedTables.js';
+
+/**
+ * World vectors in ids every worker thread agrees on. A worker's fingerprint ids (fingerprint.ts)
+ * number actor states, messages and networks in the order that worker met them; each is
+ * translated once, through the shared intern table, by its content: the actor state's key, the
+ * message's receiver and JSON, the network's global message ids. Step ids likewise, by name.
+ */
+export class GlobalIds {
+  private readonly local: Uint32Array;
+  private readonly actors: number[][];
+  private readonly messages: number[] = [];
+  private readonly nets: number[] = [];
+  private readonly steps: number[] = [];
+  private readonly n: number;
+  /** Global id → this thread's canonical snapshot / network / message. */
+  private readonly snaps: ActorSnap[] = [];
+  private readonly netWorlds: (readonly InFlight[])[] = [];
+  private readonly inFlight: InFlight[] = [];
+  private readonly actorIds: readonly ActorId[];
+
+  constructor(
+    private readonly fp: Fingerprinter,
+    private readonly content: SharedIntern,
+    private readonly stepNames: SharedIntern,
+    private readonly ids: StepIds,
+    initial: World,
+  ) {
+    this.actorIds = initial.actors.map((a) => a.id);
+    this.local = new Uint32Array(fp.width);
+    this.n = fp.width - 1;
+    this.actors = Array.from({ length: this.n }, () => []);
+  }
+
+  /** Writes the global vector of `world` into `out` and returns its hash. */
+  encode(world: World, out: Uint32Array): number {
+    this.fp.encode(world, this.local);
+    for (let p = 0; p < this.n; p++) {
+      const id = this.local[p] as number;
+      const cache = this.actors[p] as number[];
+      let g = cache[id];
+      if (g === undefined) {
+        g = this.content.intern(`a${p}\u0001${this.fp.contentKey(p, id)}`);
+        cache[id] = g;
+        this.snaps[g] ??= this.fp.stepperAt(p).snapOfId(id);
+      }
+      out[p] = g;
+    }
+    const net = this.local[this.n] as number;
+    let g = this.nets[net];
+    if (g === undefined) {
+      const msgs = this.fp.nets[net] as readonly number[];
+      g = this.content.intern(`n\u0001${msgs.map((m) => this.message(m)).join(',')}`);
+      this.nets[net] = g;
+      this.netWorlds[g] ??= msgs.map((m) => this.fp.messages[m] as InFlight);
+    }
+    out[this.n] = g;
+    return hashIds(out, this.fp.width);
+  }
+
+  /** The world of a global vector: actor states and messages first met here are rebuilt from their content. */
+  decode(vec: ArrayLike<number>): World {
+    const actors: ActorSnap[] = [];
+    for (let p = 0; p < this.n; p++) actors.push(this.snaps[vec[p] as number] ?? this.learnSnap(p, vec[p] as number));
+    const net = vec[this.n] as number;
+    return { actors, net: this.netWorlds[net] ?? this.learnNet(net) };
+  }
+
+  private learnSnap(p: number, gid: number): ActorSnap {
+    const key = this.content.text(gid);
+    const prefix = `a${p}\u0001`;
+    if (!key.startsWith(prefix)) throw new Error(`global id ${gid} is not a state of actor ${p}`);
+    const [value, rest] = JSON.parse(key.slice(prefix.length)) as [ActorSnap['value'], Record<string, unknown>];
+    const st = this.fp.stepperAt(p);
+    const snap = st.canonical({ id: this.actorIds[p] as ActorId, kind: st.kind, value, context: { ...rest, out: [] } });
+    this.snaps[gid] = snap;
+    (this.actors[p] as number[])[st.idOf(snap)] = gid;
+    return snap;
+  }
+
+  private learnNet(gid: number): readonly InFlight[] {
+    const key = this.content.text(gid);
+    const msgs = key.length <= 2 ? [] : key.slice(2).split(',').map((m) => this.inFlight[Number(m)] ?? this.learnMessage(Number(m)));
+    this.netWorlds[gid] = msgs;
+    return msgs;
+  }
+
+  private learnMessage(gid: number): InFlight {
+    const key = this.content.text(gid);
+    const sep = key.indexOf('\u0000');
+    const m: InFlight = { to: key.slice(2, sep), event: JSON.parse(key.slice(sep + 1)) as PostEvent };
+    this.inFlight[gid] = m;
+    return m;
+  }
+
+  /** The global id of local step index `idx`. */
+  step(idx: number): number {
+    return (this.steps[idx] ??= this.stepNames.intern(this.ids.name(idx)));
+  }
+
+  private message(id: number): number {
+    let g = this.messages[id];
+    if (g === undefined) {
+      const m = this.fp.messages[id] as InFlight;
+      g = this.content.intern(`m\u0001${m.to}\u0000${JSON.stringify(m.event)}`);
+      this.messages[id] = g;
+      this.inFlight[g] ??= m;
+    }
+    return g;
+  }
+}

@@ -1,4 +1,4 @@
-import type { ActorId, InFlight, World } from '../domain/index.js';
+import type { ActorId, InFlight, PostEvent, World } from '../domain/index.js';
 import type { Steppers } from '../runtime/step.js';
 import type { MachineStepper } from '../runtime/xstateStep.js';
 
@@ -23,6 +23,8 @@ export class Fingerprinter {
   private readonly singleNets: number[] = [];
   /** Message ids to their content, for workers that exchange worlds. */
   readonly messages: InFlight[] = [];
+  /** Message ids to their content keys (`messageKey`). */
+  readonly messageKeys: string[] = [];
   /** Network ids to their canonical message ids. */
   readonly nets: (readonly number[])[] = [[]];
 
@@ -85,11 +87,12 @@ export class Fingerprinter {
     let byTo = this.msgByEvent.get(m.event);
     const hit = byTo?.get(m.to);
     if (hit !== undefined) return hit;
-    const key = `${m.to}\u0000${JSON.stringify(m.event)}`;
+    const key = messageKey(m);
     let id = this.msgByKey.get(key);
     if (id === undefined) {
       id = this.messages.length;
       this.messages.push(m);
+      this.messageKeys.push(key);
       this.msgByKey.set(key, id);
     }
     if (byTo === undefined) {
@@ -109,6 +112,24 @@ export class Fingerprinter {
     if (ids === undefined) throw new RangeError(`no network with id ${vec[n]}`);
     return { actors, net: ids.map((id) => this.messages[id] as InFlight) };
   }
+}
+
+/** A message's content: its receiver and its event's JSON (equal across threads for equal messages). */
+export function messageKey(m: InFlight): string {
+  return `${m.to}\u0000${JSON.stringify(m.event)}`;
+}
+
+/** The message a `messageKey` stands for. */
+export function messageOfKey(key: string): InFlight {
+  const sep = key.indexOf('\u0000');
+  return { to: key.slice(0, sep), event: JSON.parse(key.slice(sep + 1)) as PostEvent };
+}
+
+/** The hash of an id vector; `Fingerprinter.encode` computes the same one as it writes the vector. */
+export function hashIds(vec: ArrayLike<number>, width: number): number {
+  let h = 0x9747b28c ^ width;
+  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
+  return fmix(h);
 }
 
 /** Messages grouped per (receiver, sender) pair in a fixed pair order, FIFO inside each pair. */

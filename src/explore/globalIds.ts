@@ -1,7 +1,20 @@
-import type { ActorId, ActorSnap, InFlight, PostEvent, World } from '../domain/index.js';
+import type { ActorId, ActorSnap, InFlight, World } from '../domain/index.js';
 import type { StepIds } from './expand.js';
-import type { Fingerprinter } from './fingerprint.js';
-import { hashIds, type SharedIntern } from './sharedTables.js';
+import { hashIds, messageOfKey, type Fingerprinter } from './fingerprint.js';
+import type { SharedIntern } from './sharedTables.js';
+
+/** The shared table's keys: one namespace per kind of content, so equal texts of two kinds never meet. */
+const KEY = {
+  actor: (pos: number, stateKey: string): string => `a${pos}\u0001${stateKey}`,
+  net: (messageIds: readonly number[]): string => `n\u0001${messageIds.join(',')}`,
+  message: (messageKey: string): string => `m\u0001${messageKey}`,
+};
+
+/** The content after a key's namespace prefix. */
+function bodyOf(key: string, prefix: string): string {
+  if (!key.startsWith(prefix)) throw new Error(`shared id of '${key.slice(0, 20)}' is not a '${prefix}' key`);
+  return key.slice(prefix.length);
+}
 
 /**
  * World vectors in ids every worker thread agrees on. A worker's fingerprint ids (fingerprint.ts)
@@ -43,7 +56,7 @@ export class GlobalIds {
       const cache = this.actors[p] as number[];
       let g = cache[id];
       if (g === undefined) {
-        g = this.content.intern(`a${p}\u0001${this.fp.contentKey(p, id)}`);
+        g = this.content.intern(KEY.actor(p, this.fp.contentKey(p, id)));
         cache[id] = g;
         this.snaps[g] ??= this.fp.stepperAt(p).snapOfId(id);
       }
@@ -53,7 +66,7 @@ export class GlobalIds {
     let g = this.nets[net];
     if (g === undefined) {
       const msgs = this.fp.nets[net] as readonly number[];
-      g = this.content.intern(`n\u0001${msgs.map((m) => this.message(m)).join(',')}`);
+      g = this.content.intern(KEY.net(msgs.map((m) => this.message(m))));
       this.nets[net] = g;
       this.netWorlds[g] ??= msgs.map((m) => this.fp.messages[m] as InFlight);
     }
@@ -70,28 +83,22 @@ export class GlobalIds {
   }
 
   private learnSnap(p: number, gid: number): ActorSnap {
-    const key = this.content.text(gid);
-    const prefix = `a${p}\u0001`;
-    if (!key.startsWith(prefix)) throw new Error(`global id ${gid} is not a state of actor ${p}`);
-    const [value, rest] = JSON.parse(key.slice(prefix.length)) as [ActorSnap['value'], Record<string, unknown>];
     const st = this.fp.stepperAt(p);
-    const snap = st.canonical({ id: this.actorIds[p] as ActorId, kind: st.kind, value, context: { ...rest, out: [] } });
+    const snap = st.fromKey(this.actorIds[p] as ActorId, bodyOf(this.content.text(gid), KEY.actor(p, '')));
     this.snaps[gid] = snap;
     (this.actors[p] as number[])[st.idOf(snap)] = gid;
     return snap;
   }
 
   private learnNet(gid: number): readonly InFlight[] {
-    const key = this.content.text(gid);
-    const msgs = key.length <= 2 ? [] : key.slice(2).split(',').map((m) => this.inFlight[Number(m)] ?? this.learnMessage(Number(m)));
+    const body = bodyOf(this.content.text(gid), KEY.net([]));
+    const msgs = body === '' ? [] : body.split(',').map((m) => this.inFlight[Number(m)] ?? this.learnMessage(Number(m)));
     this.netWorlds[gid] = msgs;
     return msgs;
   }
 
   private learnMessage(gid: number): InFlight {
-    const key = this.content.text(gid);
-    const sep = key.indexOf('\u0000');
-    const m: InFlight = { to: key.slice(2, sep), event: JSON.parse(key.slice(sep + 1)) as PostEvent };
+    const m = messageOfKey(bodyOf(this.content.text(gid), KEY.message('')));
     this.inFlight[gid] = m;
     return m;
   }
@@ -104,10 +111,9 @@ export class GlobalIds {
   private message(id: number): number {
     let g = this.messages[id];
     if (g === undefined) {
-      const m = this.fp.messages[id] as InFlight;
-      g = this.content.intern(`m\u0001${m.to}\u0000${JSON.stringify(m.event)}`);
+      g = this.content.intern(KEY.message(this.fp.messageKeys[id] as string));
       this.messages[id] = g;
-      this.inFlight[g] ??= m;
+      this.inFlight[g] ??= this.fp.messages[id] as InFlight;
     }
     return g;
   }

@@ -11,12 +11,11 @@ export interface WorkerSetup {
   readonly target: TargetOptions;
 }
 
-/** A violation a worker found, with where: a state of its own, and the step from it (step properties). */
+/** A violation a worker found, with where: a state, and the step from it (step properties). */
 export interface Candidate {
   readonly violation: Violation;
   /** Path length of the counterexample (depth of the state, +1 with a step). */
   readonly length: number;
-  readonly worker: number;
   /** Global state id (the shared store's). */
   readonly state: number;
   readonly step: string | null;

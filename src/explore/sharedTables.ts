@@ -38,15 +38,9 @@ function fixed<V>(View: { new (b: SharedArrayBuffer, offset: number, length: num
   return new View(buf, 0, Math.floor(buf.byteLength / View.BYTES_PER_ELEMENT));
 }
 
-export function hashString(s: string): number {
+function hashString(s: string): number {
   let h = 0x9747b28c ^ s.length;
   for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
-  return fmix(h);
-}
-
-export function hashIds(vec: ArrayLike<number>, width: number): number {
-  let h = 0x2545f491 ^ width;
-  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
   return fmix(h);
 }
 

@@ -20,8 +20,8 @@ export interface WorkerData {
   readonly main: MessagePort;
   /** [0]: bumped after every message to the main thread; [1]: stop (time is up); [2]: first violating execution; [3]: `CURSOR`. */
   readonly shared: SharedArrayBuffer;
-  /** The tables of a parallel bfs (sharedTables.ts). */
-  readonly tables: { readonly content: InternBuffers; readonly steps: InternBuffers; readonly store: StoreBuffers };
+  /** The tables of a parallel bfs (sharedTables.ts); null for random and pct walks. */
+  readonly tables: { readonly content: InternBuffers; readonly steps: InternBuffers; readonly store: StoreBuffers } | null;
 }
 
 /**
@@ -46,13 +46,13 @@ class BfsWorker {
   private readonly graph: StateGraph | null;
   private readonly expanded: number[] = [];
 
-  constructor(private readonly d: WorkerData, private readonly flags: Int32Array) {
+  constructor(private readonly d: WorkerData, tables: NonNullable<WorkerData['tables']>, private readonly flags: Int32Array) {
     const model = buildModel(d.setup.scenario, { variant: d.setup.variant, mutations: d.setup.mutations });
     this.target = targetOf(model, d.setup.target);
     this.fp = new Fingerprinter(this.target.steppers);
-    this.store = new SharedStore(this.fp.width, d.tables.store);
+    this.store = new SharedStore(this.fp.width, tables.store);
     this.ids = new StepIds(this.target.steppers.index);
-    this.global = new GlobalIds(this.fp, new SharedIntern(d.tables.content), new SharedIntern(d.tables.steps), this.ids, this.target.initial);
+    this.global = new GlobalIds(this.fp, new SharedIntern(tables.content), new SharedIntern(tables.steps), this.ids, this.target.initial);
     this.norm = normaliser(this.target);
     this.vec = new Uint32Array(this.fp.width);
     this.unpacked = new Uint32Array(this.fp.width);
@@ -65,7 +65,7 @@ class BfsWorker {
     if (this.d.index !== 0) return { type: 'ready', candidates: [], bound: 0 };
     const initial = this.norm(this.target.initial);
     const v0 = stateViolation(this.target, this.target.initial);
-    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, worker: 0, state: 0, step: null });
+    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, state: 0, step: null });
     this.store.add(this.vec, this.global.encode(initial, this.vec), -1, 0);
     return { type: 'ready', candidates: this.takeCandidates(), bound: boundOf(initial) };
   }
@@ -92,7 +92,7 @@ class BfsWorker {
         }
         if (succ.length === 0) {
           const dl = deadlockViolation(this.target, world);
-          if (dl !== null) this.candidates.push({ violation: dl, length: m.depth, worker: this.d.index, state: id, step: null });
+          if (dl !== null) this.candidates.push({ violation: dl, length: m.depth, state: id, step: null });
           continue;
         }
         if (!m.expand) {
@@ -104,14 +104,14 @@ class BfsWorker {
           transitions++;
           const after = s.outcome.world;
           const sv = stepViolation(this.target, world, s.outcome.deliveries, after);
-          if (sv !== null) this.candidates.push({ violation: sv, length: m.depth + 1, worker: this.d.index, state: id, step: this.ids.name(s.idx) });
+          if (sv !== null) this.candidates.push({ violation: sv, length: m.depth + 1, state: id, step: this.ids.name(s.idx) });
           const stored = this.norm(after);
           const nid = this.store.add(this.vec, this.global.encode(stored, this.vec), id, this.global.step(s.idx));
           this.graph?.addEdge(id, nid, s.idx, masks?.progress[k] === true);
           if (!this.store.added) continue;
           bound += boundOf(stored);
           const v = stateViolation(this.target, after);
-          if (v !== null) this.candidates.push({ violation: v, length: m.depth + 1, worker: this.d.index, state: nid, step: null });
+          if (v !== null) this.candidates.push({ violation: v, length: m.depth + 1, state: nid, step: null });
         }
       }
     }
@@ -193,7 +193,8 @@ export function startWorker(): void {
     try {
       switch (m.type) {
         case 'init':
-          bfs = new BfsWorker(d, flags);
+          if (d.tables === null) throw new Error('a bfs worker started without shared tables');
+          bfs = new BfsWorker(d, d.tables, flags);
           post(bfs.init());
           return;
         case 'level':

@@ -60,8 +60,10 @@ function presentByPfn(k: KernelState): ReadonlyMap<Pfn, PteAt> {
 type Collision = { readonly a: DeviceAtomic; readonly c: PteAt } | null;
 
 function firstPresent(atomics: readonly DeviceAtomic[], k: KernelState): Collision {
+  if (atomics.length === 0) return null;
+  const present = presentByPfn(k);
   for (const a of atomics) {
-    const c = presentByPfn(k).get(a.pfn);
+    const c = present.get(a.pfn);
     if (c !== undefined) return { a, c };
   }
   return null;

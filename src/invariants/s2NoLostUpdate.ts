@@ -1,7 +1,7 @@
 import type { CpuOp, GpuOp, KernelState, Vpn, World } from '../domain/index.js';
 import { readWord, type WordRead } from './pages.js';
 import type { Invariant, PropertyContext } from './types.js';
-import { cpuThreads, gpuChannels, gpuMmus, kernelState } from './view.js';
+import { cpuThreads, gpuChannels, gpuMmus, kernelState, type CpuThreadView, type GpuChannelView } from './view.js';
 
 const key = (vpn: Vpn, word: number): string => `${vpn}:${word}`;
 
@@ -76,9 +76,7 @@ function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuO
 const plans = new WeakMap<PropertyContext, { readonly programs: readonly (readonly unknown[])[]; readonly plan: Plan }>();
 
 /** The plan of the world's programs (cached: programs never change during a run). */
-function planOf(ctx: PropertyContext, world: World): Plan {
-  const cpus = cpuThreads(world);
-  const chans = gpuChannels(world);
+function planOf(ctx: PropertyContext, cpus: readonly CpuThreadView[], chans: readonly GpuChannelView[]): Plan {
   const nc = cpus.length;
   const n = nc + chans.length;
   const cached = plans.get(ctx);
@@ -130,12 +128,12 @@ export const S2: Invariant = {
   title: 'no lost update: atomic-only words equal init + completed adds',
   kernel: 'mm/memory.c remove_device_exclusive_entry; nouveau_svm.c nouveau_svmm_invalidate_range_start; nvkm vmmgp100.c gp100_vmm_pfn_clear',
   state: (ctx, world) => {
-    const p = planOf(ctx, world);
+    const cpus = cpuThreads(world);
+    const chans = gpuChannels(world);
+    const p = planOf(ctx, cpus, chans);
     const ws = p.words;
     if (ws === null || ws.length === 0) return null;
     const reads = wordReads(kernelState(world), p, ws);
-    const cpus = cpuThreads(world);
-    const chans = gpuChannels(world);
     const nc = cpus.length;
     for (let t = 0; t < ws.length; t++) {
       const w = ws[t] as (typeof ws)[number];

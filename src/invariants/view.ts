@@ -64,10 +64,6 @@ function actorById(world: World, id: ActorId): ActorSnap {
   return a;
 }
 
-export function actorsOfKind(world: World, kind: ActorSnap['kind']): readonly ActorSnap[] {
-  return world.actors.filter((a) => a.kind === kind);
-}
-
 /**
  * Memo tables (performance). Every property reads the same world through these accessors, several
  * times per checked state, and the explorer checks millions of states. Worlds and actor snapshots

@@ -1,5 +1,6 @@
-import type { KernelState, MmId, ResultOf, Vpn } from '../domain/index.js';
-import { folioOf, isZeroPfn, mmOf, pteAt, vmaLookup, withFolio, type Done } from './state.js';
+import type { KernelState, ResultOf } from '../domain/index.js';
+import type { FaultArgs } from './memory.js';
+import { accessDenied, folioOf, isZeroPfn, mmOf, pteAt, vmaLookup, withFolio, type Done } from './state.js';
 
 /**
  * mm/gup.c for one page with FOLL_GET (+FOLL_WRITE) |FOLL_SPLIT_PMD|FOLL_TOUCH, as
@@ -7,18 +8,15 @@ import { folioOf, isZeroPfn, mmOf, pteAt, vmaLookup, withFolio, type Done } from
  * handle_mm_fault(FAULT_FLAG_WRITE|FAULT_FLAG_REMOTE) and follow the page again (__get_user_pages).
  */
 
-export interface GupArgs {
-  readonly mm: MmId;
-  readonly vpn: Vpn;
-  readonly write: boolean;
-}
+/** The page and whether FOLL_WRITE is set: what a fault takes too. */
+export type GupArgs = FaultArgs;
 
 /** check_vma_flags, then follow_page_pte under the PTL. */
 export function gupFollowPage(k: KernelState, a: GupArgs): Done<KernelState, ResultOf<'GUP_FOLLOW_PAGE'>> {
   const mm = mmOf(k, a.mm);
   const vma = vmaLookup(mm, a.vpn);
   // check_vma_flags: no VMA, FOLL_WRITE without VM_WRITE (no FOLL_FORCE), or a read of !VM_READ.
-  if (vma === undefined || (a.write && !vma.write) || (!a.write && !vma.read)) return { k, result: { kind: 'error', errno: '-EFAULT' } };
+  if (accessDenied(vma, a.write)) return { k, result: { kind: 'error', errno: '-EFAULT' } };
   // 6.15 "mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs" (E2 patch 1). 5.14 misbehaved here
   // instead (the PMD split path on a hugetlb VMA); the model rejects it in both eras.
   if (vma.hugetlb) return { k, result: { kind: 'error', errno: '-EOPNOTSUPP' } };

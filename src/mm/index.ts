@@ -1,4 +1,4 @@
-import type { ActorId, MmId, MmuNotifierRange, MmuNotifyEvent, Pte, Vpn } from '../domain/index.js';
+import type { ActorId, MmId, MmuNotifierRange, MmuNotifyEvent, Vpn } from '../domain/index.js';
 
 /**
  * The "include/linux" of the model: what drivers, machines and world construction may use of the
@@ -79,7 +79,3 @@ export function mmuNotifierRangeInit(
   return { mm, start, end, event, owner, blockable };
 }
 
-/** include/linux/swapops.h is_device_exclusive_entry() on a PTE. */
-export function isDeviceExclusiveEntry(pte: Pte): pte is Extract<Pte, { kind: 'devExcl' }> {
-  return pte.kind === 'devExcl';
-}

@@ -34,6 +34,15 @@ export function vmaLookup(mm: Mm, vpn: Vpn): Vma | undefined {
   return mm.vmas.find((v) => vpn >= v.start && vpn < v.start + v.pages);
 }
 
+/**
+ * The VMA permits no such access: none mapped, a write without VM_WRITE or a read without VM_READ.
+ * The test of the arch fault handler (arch/x86/mm/fault.c access_error) and of GUP without
+ * FOLL_FORCE (mm/gup.c check_vma_flags) alike.
+ */
+export function accessDenied(vma: Vma | undefined, write: boolean): vma is undefined {
+  return vma === undefined || (write ? !vma.write : !vma.read);
+}
+
 export function pteAt(mm: Mm, vpn: Vpn): Pte {
   return mm.ptes[String(vpn)] ?? PTE_NONE;
 }
@@ -100,26 +109,16 @@ export function zeroData(k: KernelState, vma: Vma | undefined): readonly number[
   return new Array<number>(words).fill(0);
 }
 
-export interface PresentBits {
-  readonly pfn: Pfn;
-  readonly write: boolean;
-  readonly dirty: boolean;
-  readonly young: boolean;
-  readonly softDirty: boolean;
-  readonly uffdWp: boolean;
-}
+/** The fields of a present PTE (domain/pte.ts). */
+export type PresentBits = Omit<Extract<Pte, { kind: 'present' }>, 'kind'>;
 
 /** mk_pte() and friends, in one key order. */
 export function mkPresent(b: PresentBits): Pte {
   return { kind: 'present', pfn: b.pfn, write: b.write, dirty: b.dirty, young: b.young, softDirty: b.softDirty, uffdWp: b.uffdWp };
 }
 
-export interface DevExclBits {
-  readonly pfn: Pfn;
-  readonly writable: boolean;
-  readonly softDirty: boolean;
-  readonly uffdWp: boolean;
-}
+/** The fields of a device-exclusive entry (domain/pte.ts). */
+export type DevExclBits = Omit<Extract<Pte, { kind: 'devExcl' }>, 'kind'>;
 
 /** make_device_exclusive_entry() / make_{readable,writable}_device_exclusive_entry() + swp_entry_to_pte. */
 export function mkDevExcl(b: DevExclBits): Pte {

@@ -84,6 +84,12 @@ export class MachineStepper {
     return this.intern(id, xs).snap;
   }
 
+  /** The canonical snapshot of actor `id` whose state key (`stateKey`) is `key`, e.g. from another thread. */
+  fromKey(id: ActorId, key: string): ActorSnap {
+    const [value, rest] = JSON.parse(key) as [StateValue, Record<string, unknown>];
+    return this.canonical({ id, kind: this.kind, value, context: { ...rest, out: EMPTY_OUT } });
+  }
+
   /** The canonical copy of a snapshot (e.g. one decoded from JSON). */
   canonical(snap: ActorSnap): ActorSnap {
     return this.entry(snap).snap;

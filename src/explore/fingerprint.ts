@@ -125,13 +125,6 @@ export function messageOfKey(key: string): InFlight {
   return { to: key.slice(0, sep), event: JSON.parse(key.slice(sep + 1)) as PostEvent };
 }
 
-/** The hash of an id vector; `Fingerprinter.encode` computes the same one as it writes the vector. */
-export function hashIds(vec: ArrayLike<number>, width: number): number {
-  let h = 0x9747b28c ^ width;
-  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
-  return fmix(h);
-}
-
 /** Messages grouped per (receiver, sender) pair in a fixed pair order, FIFO inside each pair. */
 export function canonicalOrder(net: readonly InFlight[]): readonly InFlight[] {
   if (net.length < 2) return net;

@@ -1,6 +1,6 @@
 import type { ActorId, ActorSnap, InFlight, World } from '../domain/index.js';
 import type { StepIds } from './expand.js';
-import { hashIds, messageOfKey, type Fingerprinter } from './fingerprint.js';
+import { fmix, messageOfKey, mix, type Fingerprinter } from './fingerprint.js';
 import type { SharedIntern } from './sharedTables.js';
 
 /** The shared table's keys: one namespace per kind of content, so equal texts of two kinds never meet. */
@@ -23,7 +23,6 @@ function bodyOf(key: string, prefix: string): string {
  * message's receiver and JSON, the network's global message ids. Step ids likewise, by name.
  */
 export class GlobalIds {
-  private readonly local: Uint32Array;
   private readonly actors: number[][];
   private readonly messages: number[] = [];
   private readonly nets: number[] = [];
@@ -43,16 +42,16 @@ export class GlobalIds {
     initial: World,
   ) {
     this.actorIds = initial.actors.map((a) => a.id);
-    this.local = new Uint32Array(fp.width);
     this.n = fp.width - 1;
     this.actors = Array.from({ length: this.n }, () => []);
   }
 
-  /** Writes the global vector of `world` into `out` and returns its hash. */
+  /** Writes the global vector of `world` into `out` and returns its hash (`Fingerprinter.encode`'s hash, over global ids). */
   encode(world: World, out: Uint32Array): number {
-    this.fp.encode(world, this.local);
+    const actors = world.actors;
+    let h = 0x9747b28c ^ this.fp.width;
     for (let p = 0; p < this.n; p++) {
-      const id = this.local[p] as number;
+      const id = this.fp.stepperAt(p).idOf(actors[p] as ActorSnap);
       const cache = this.actors[p] as number[];
       let g = cache[id];
       if (g === undefined) {
@@ -61,8 +60,9 @@ export class GlobalIds {
         this.snaps[g] ??= this.fp.stepperAt(p).snapOfId(id);
       }
       out[p] = g;
+      h = mix(h, g);
     }
-    const net = this.local[this.n] as number;
+    const net = this.fp.netId(world.net);
     let g = this.nets[net];
     if (g === undefined) {
       const msgs = this.fp.nets[net] as readonly number[];
@@ -71,7 +71,7 @@ export class GlobalIds {
       this.netWorlds[g] ??= msgs.map((m) => this.fp.messages[m] as InFlight);
     }
     out[this.n] = g;
-    return hashIds(out, this.fp.width);
+    return fmix(mix(h, g));
   }
 
   /** The world of a global vector: actor states and messages first met here are rebuilt from their content. */

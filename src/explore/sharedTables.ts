@@ -164,7 +164,6 @@ export interface StoreBuffers {
   readonly ctl: SharedArrayBuffer;
   readonly table: SharedArrayBuffer;
   readonly offs: SharedArrayBuffer;
-  readonly lens: SharedArrayBuffer;
   readonly hashes: SharedArrayBuffer;
   readonly parent: SharedArrayBuffer;
   readonly choice: SharedArrayBuffer;
@@ -178,20 +177,23 @@ const BYTES = 1;
 const BUSY = -1;
 
 /**
- * Vectors LEB128-packed as in store.ts. Table entries: 0 empty, BUSY claimed, else id + 1. A
- * claimant writes the state's bytes, hash, parent and choice, then publishes the slot with an
- * atomic store; a reader that loads the slot atomically sees them (the JS memory model's
- * synchronises-with), and spins while the slot is BUSY.
+ * Vectors LEB128-packed as in store.ts, each arena record led by its byte count. Table entries:
+ * 0 empty, BUSY claimed, else `tag | (id + 1)`, the tag being hash bits above the slot bits as in
+ * StateStore, so most probes past other states read nothing but the table. A claimant writes the
+ * state's bytes, hash, parent and choice, then publishes the slot with an atomic store; a reader
+ * that loads the slot atomically sees them (the JS memory model's synchronises-with), and spins
+ * while the slot is BUSY.
  */
 export class SharedStore {
   private readonly ctl: Int32Array;
   private table!: Int32Array;
   private offs!: Uint32Array;
-  private lens!: Uint8Array;
   private hashes!: Uint32Array;
   parent!: Int32Array;
   choice!: Uint16Array;
   private arena!: Uint8Array;
+  /** log2 of the table length: the entry bits an id + 1 may need (the table is at most half full). */
+  private idBits = 0;
   private readonly scratch: Uint8Array;
   /** Whether the last `add` inserted a new state. */
   added = false;
@@ -202,7 +204,6 @@ export class SharedStore {
       ctl: new SharedArrayBuffer(8),
       table: growable(1 << 16),
       offs: growable(1 << 14),
-      lens: growable(1 << 12),
       hashes: growable(1 << 14),
       parent: growable(1 << 14),
       choice: growable(1 << 13),
@@ -220,11 +221,11 @@ export class SharedStore {
     const b = this.buffers;
     this.table = fixed(Int32Array, b.table);
     this.offs = fixed(Uint32Array, b.offs);
-    this.lens = fixed(Uint8Array, b.lens);
     this.hashes = fixed(Uint32Array, b.hashes);
     this.parent = fixed(Int32Array, b.parent);
     this.choice = fixed(Uint16Array, b.choice);
     this.arena = fixed(Uint8Array, b.arena);
+    this.idBits = 31 - Math.clz32(this.table.length);
   }
 
   get size(): number {
@@ -238,11 +239,10 @@ export class SharedStore {
   reserve(more: number): void {
     const states = this.size + more;
     ensureBytes(this.buffers.offs, states * 4);
-    ensureBytes(this.buffers.lens, states);
     ensureBytes(this.buffers.hashes, states * 4);
     ensureBytes(this.buffers.parent, states * 4);
     ensureBytes(this.buffers.choice, states * 2);
-    ensureBytes(this.buffers.arena, (this.ctl[BYTES] as number) + more * this.width * 5);
+    ensureBytes(this.buffers.arena, (this.ctl[BYTES] as number) + more * (this.width * 5 + 1));
     this.refresh();
     if (states * 2 <= this.table.length) return;
     ensureBytes(this.buffers.table, states * 2 * 4);
@@ -251,10 +251,16 @@ export class SharedStore {
     const mask = this.table.length - 1;
     const size = this.size;
     for (let id = 0; id < size; id++) {
-      let slot = (this.hashes[id] as number) & mask;
+      const hash = this.hashes[id] as number;
+      let slot = hash & mask;
       while (this.table[slot] !== 0) slot = (slot + 1) & mask;
-      this.table[slot] = id + 1;
+      this.table[slot] = this.tagOf(hash) | (id + 1);
     }
+  }
+
+  /** The hash bits above the id's, below the sign bit (BUSY is the only negative entry). */
+  private tagOf(hash: number): number {
+    return ((hash >>> this.idBits) << this.idBits) & 0x7fffffff;
   }
 
   /** The id of the state with vector `vec` (hash `hash`), inserting it if new (`added`). */
@@ -262,28 +268,33 @@ export class SharedStore {
     const len = this.pack(vec);
     const table = this.table;
     const mask = table.length - 1;
+    const idMask = mask;
+    const tag = this.tagOf(hash);
     let slot = hash & mask;
     for (;;) {
       const e = Atomics.load(table, slot);
       if (e === 0) {
         if (Atomics.compareExchange(table, slot, 0, BUSY) !== 0) continue;
         const id = Atomics.add(this.ctl, SIZE, 1);
-        const start = Atomics.add(this.ctl, BYTES, len);
-        for (let i = 0; i < len; i++) this.arena[start + i] = this.scratch[i] as number;
+        const start = Atomics.add(this.ctl, BYTES, len + 1);
+        const arena = this.arena;
+        arena[start] = len;
+        for (let i = 0; i < len; i++) arena[start + 1 + i] = this.scratch[i] as number;
         this.offs[id] = start;
-        this.lens[id] = len;
         this.hashes[id] = hash;
         this.parent[id] = parent;
         this.choice[id] = choice;
-        Atomics.store(table, slot, id + 1);
+        Atomics.store(table, slot, tag | (id + 1));
         this.added = true;
         return id;
       }
       if (e === BUSY) continue;
-      const id = e - 1;
-      if (this.hashes[id] === hash && this.lens[id] === len && this.same(id, len)) {
-        this.added = false;
-        return id;
+      if ((e & ~idMask) === tag) {
+        const id = (e & idMask) - 1;
+        if (this.same(id, len)) {
+          this.added = false;
+          return id;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -291,7 +302,7 @@ export class SharedStore {
 
   /** The vector of state `id`, unpacked into `out`. */
   vector(id: number, out: Uint32Array): Uint32Array {
-    return unpackVector(this.arena, this.offs[id] as number, this.width, out);
+    return unpackVector(this.arena, (this.offs[id] as number) + 1, this.width, out);
   }
 
   /** The choices from the initial state (id 0) to `id`. */
@@ -302,8 +313,10 @@ export class SharedStore {
   }
 
   private same(id: number, len: number): boolean {
-    const start = this.offs[id] as number;
-    for (let i = 0; i < len; i++) if (this.arena[start + i] !== this.scratch[i]) return false;
+    const start = (this.offs[id] as number) + 1;
+    const arena = this.arena;
+    if (arena[start - 1] !== len) return false;
+    for (let i = 0; i < len; i++) if (arena[start + i] !== this.scratch[i]) return false;
     return true;
   }
 

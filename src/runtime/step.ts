@@ -1,5 +1,5 @@
 import type { ActorId, ActorSnap, Envelope, InFlight, ModelEvent, PostEvent, World } from '../domain/index.js';
-import type { MachineStepper } from './xstateStep.js';
+import type { MachineStepper, Transitioned } from './xstateStep.js';
 
 /**
  * One definition of a step, used by run, check and replay alike.
@@ -101,16 +101,30 @@ let nPosts = 0;
 const deliveryBuf: Delivery[] = [];
 let nDeliveries = 0;
 
-function deliver(to: ActorId, event: ModelEvent, mode: Delivery['mode'], depth: number): boolean {
-  if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
-  const steppers = curSteppers as Steppers;
+/** The world position of actor `to`; a message to an actor the world does not have is a model bug. */
+function positionOf(steppers: Steppers, to: ActorId, event: ModelEvent): number {
   const pos = steppers.index.get(to);
   if (pos === undefined) throw new ModelBugError(`${event.from} sent ${event.type} to unknown actor ${to}`);
+  return pos;
+}
+
+/**
+ * The receivers' positions of a memoized transition's messages (−1: no such actor), resolved once
+ * per memo entry (performance: a Map lookup by actor id per nested call was measurable).
+ */
+function outPositions(steppers: Steppers, r: Transitioned): readonly number[] {
+  return (r.outPos ??= r.out.map((env) => steppers.index.get(env.to) ?? -1));
+}
+
+/** Delivers `event` to actor `to` at world position `pos`; `ek` is its memo id when known. */
+function deliver(pos: number, to: ActorId, event: ModelEvent, ek: number | undefined, mode: Delivery['mode'], depth: number): boolean {
+  if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
+  const steppers = curSteppers as Steppers;
   const footprint = curFootprint;
   touch(footprint, pos);
   const stepper = steppers.byPosition[pos] as MachineStepper;
   const world = curWorld as World;
-  const r = stepper.transition((curActors ?? world.actors)[pos] as ActorSnap, event);
+  const r = stepper.transition((curActors ?? world.actors)[pos] as ActorSnap, event, ek);
   if (r === null) {
     if (mode === 'ret') throw new ModelBugError(`${to} did not accept the RET of ${(event as { call?: string }).call ?? '?'} from ${event.from}`);
     return false;
@@ -121,12 +135,16 @@ function deliver(to: ActorId, event: ModelEvent, mode: Delivery['mode'], depth: 
   curActors[pos] = r.next;
   if (curRecord) deliveryBuf[nDeliveries++] = { to, mode, event };
   const out = r.out as readonly Envelope[];
+  if (out.length === 0) return true;
+  const outPos = outPositions(steppers, r);
   for (let i = 0; i < out.length; i++) {
     const env = out[i] as Envelope;
+    const at = outPos[i] as number;
     if (env.mode === 'post') {
+      // A post to an unknown actor fails when it is delivered, as any delivery to one does.
       postBuf[nPosts++] = { to: env.to, event: env.event as PostEvent };
-      if (footprint !== undefined) touch(footprint, steppers.index.get(env.to) ?? FOOTPRINT_BITS);
-    } else if (!deliver(env.to, env.event, env.mode, depth + 1)) return false;
+      if (footprint !== undefined) touch(footprint, at < 0 ? FOOTPRINT_BITS : at);
+    } else if (!deliver(at < 0 ? positionOf(steppers, env.to, env.event) : at, env.to, env.event, r.outIds[i], env.mode, depth + 1)) return false;
   }
   return true;
 }
@@ -170,7 +188,7 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
   nDeliveries = 0;
   let ok: boolean;
   try {
-    ok = deliver(to, event, netIndex < 0 ? 'step' : 'post', 0);
+    ok = deliver(positionOf(steppers, to, event), to, event, undefined, netIndex < 0 ? 'step' : 'post', 0);
   } finally {
     // Drop references to the world so the scratch state keeps nothing alive between steps.
     curWorld = null;

@@ -10,6 +10,13 @@ import type { ActorId, ActorKind, ActorSnap, Envelope, ModelEvent, StateValue } 
 export interface Transitioned {
   readonly next: ActorSnap;
   readonly out: readonly Envelope[];
+  /** The memo ids (`eventId`) of the `out` events: delivering them reads no id off an event object. */
+  readonly outIds: readonly number[];
+  /**
+   * World positions of the `out` receivers, filled in by the runtime's step on first delivery
+   * (it owns the actor index; a stepper serves one model's index).
+   */
+  outPos: readonly number[] | null;
 }
 
 const EMPTY_OUT: readonly Envelope[] = Object.freeze([]);
@@ -71,6 +78,8 @@ export class MachineStepper {
   private readonly keys = new WeakMap<ActorSnap, string>();
   private readonly entries = new WeakMap<ActorSnap, StateEntry>();
   private readonly byId: StateEntry[] = [];
+  /** Object-valued context fields of snapshots rebuilt from keys, by actor, field name and JSON (`sharedField`). */
+  private readonly fieldValues = new Map<string, unknown>();
 
   constructor(
     readonly kind: ActorKind,
@@ -87,7 +96,34 @@ export class MachineStepper {
   /** The canonical snapshot of actor `id` whose state key (`stateKey`) is `key`, e.g. from another thread. */
   fromKey(id: ActorId, key: string): ActorSnap {
     const [value, rest] = JSON.parse(key) as [StateValue, Record<string, unknown>];
+    for (const f of Object.keys(rest)) rest[f] = this.sharedField(id, f, rest[f]);
     return this.canonical({ id, kind: this.kind, value, context: { ...rest, out: EMPTY_OUT } });
+  }
+
+  /**
+   * A parsed context field as the object this stepper already holds with that content for that
+   * actor (actors with equal programs still have their own arrays): the property views cache by
+   * identity (e.g. S2's plan per set of program arrays), and a fresh copy of an unchanged program
+   * in every snapshot rebuilt from a key recomputed them all.
+   */
+  private sharedField(id: ActorId, name: string, value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    // Seeded once from the states interned so far, the initial ones among them: a program is
+    // the same all run long, and every actor's is there.
+    if (this.fieldValues.size === 0) {
+      for (const e of this.byId) {
+        const ctx = e.snap.context as Record<string, unknown>;
+        for (const f of Object.keys(ctx)) {
+          const v = ctx[f];
+          if (typeof v === 'object' && v !== null) this.fieldValues.set(`${e.snap.id}\u0001${f}\u0001${JSON.stringify(v)}`, v);
+        }
+      }
+    }
+    const k = `${id}\u0001${name}\u0001${JSON.stringify(value)}`;
+    const known = this.fieldValues.get(k);
+    if (known !== undefined) return known;
+    this.fieldValues.set(k, value);
+    return value;
   }
 
   /** The canonical copy of a snapshot (e.g. one decoded from JSON). */
@@ -130,10 +166,12 @@ export class MachineStepper {
     return e.step;
   }
 
-  /** null when the machine does not accept the event in this state (its guard is false: blocked). */
-  transition(snap: ActorSnap, event: ModelEvent): Transitioned | null {
+  /**
+   * null when the machine does not accept the event in this state (its guard is false: blocked).
+   * `ek` is the event's memo id when the caller already has it (`Transitioned.outIds`).
+   */
+  transition(snap: ActorSnap, event: ModelEvent, ek: number = eventId(event)): Transitioned | null {
     const entry = taggedEntry(snap, this) ?? this.entry(snap);
-    const ek = eventId(event);
     const cached = entry.results.get(ek);
     if (cached !== undefined) return cached;
     if (entry.xs === undefined) {
@@ -148,7 +186,7 @@ export class MachineStepper {
       const ctx = after.context as { out?: readonly Envelope[] };
       const out = ctx.out ?? EMPTY_OUT;
       const next = this.intern(snap.id, after);
-      result = { next: next.snap, out };
+      result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null };
     }
     entry.results.set(ek, result);
     return result;

@@ -99,3 +99,40 @@ describe('step semantics', () => {
     expect(JSON.stringify(w1)).toBe(JSON.stringify(w2));
   });
 });
+
+// A thread-like toy with its id and a program array in its context, as cpuThread and gpuChannel have.
+interface ProgCtx { readonly self: string; readonly out: readonly Envelope[]; readonly program: readonly number[]; readonly pc: number }
+const runner = setup({ types: { context: {} as ProgCtx, events: {} as ModelEvent, input: {} as { self: string; program: readonly number[] } } }).createMachine({
+  context: ({ input }) => ({ self: input.self, out: [], program: input.program, pc: 0 }),
+  initial: 'run',
+  states: { run: { on: { STEP: { actions: assign(({ context }) => ({ pc: context.pc + 1, out: [] })) } } } },
+});
+
+describe('MachineStepper.fromKey', () => {
+  it('rebuilds a state made by another stepper with the objects this one holds for the same actor', () => {
+    // Two steppers stand for two worker threads; x and y have equal programs in separate arrays.
+    const here = new MachineStepper('cpuThread', runner);
+    const there = new MachineStepper('cpuThread', runner);
+    const progX = [1, 2, 3];
+    const progY = [1, 2, 3];
+    here.initial('x', { self: 'x', program: progX });
+    here.initial('y', { self: 'y', program: progY });
+    const moved = (id: string) => {
+      const r = there.transition(there.initial(id, { self: id, program: [1, 2, 3] }), { type: 'STEP', from: id });
+      if (r === null) throw new Error('the toy takes its STEP');
+      return there.keyOf(r.next);
+    };
+    const rebuiltX = here.fromKey('x', moved('x'));
+    expect(rebuiltX.context['pc']).toBe(1);
+    expect(rebuiltX.context['program']).toBe(progX);
+    expect(here.fromKey('y', moved('y')).context['program']).toBe(progY);
+    // A field this stepper has never seen is kept as parsed, and shared by later rebuilds.
+    const other = there.initial('x', { self: 'x', program: [9] });
+    const next = there.transition(other, { type: 'STEP', from: 'x' })?.next as ActorSnap;
+    const first = here.fromKey('x', there.keyOf(other));
+    const second = here.fromKey('x', there.keyOf(next));
+    expect(first.context['program']).toEqual([9]);
+    expect(second.context['pc']).toBe(1);
+    expect(second.context['program']).toBe(first.context['program']);
+  });
+});

@@ -46,7 +46,7 @@ export class Fingerprinter {
   encode(world: World, out: Uint32Array): number {
     const actors = world.actors;
     const n = this.steppers.length;
-    let h = 0x9747b28c ^ this.width;
+    let h = hashSeed(this.width);
     for (let i = 0; i < n; i++) {
       const v = (this.steppers[i] as MachineStepper).idOf(actors[i] as World['actors'][number]);
       out[i] = v;
@@ -137,6 +137,11 @@ export function canonicalOrder(net: readonly InFlight[]): readonly InFlight[] {
   }
   if (pairs.size === 1) return net;
   return [...pairs.keys()].sort().flatMap((k) => pairs.get(k) as InFlight[]);
+}
+
+/** The start of a vector's hash: `mix` each id into it, then `fmix` (also over global ids, globalIds.ts). */
+export function hashSeed(width: number): number {
+  return 0x9747b28c ^ width;
 }
 
 /** MurmurHash3's 32-bit block mix and finaliser. */

@@ -1,6 +1,6 @@
 import type { ActorId, ActorSnap, InFlight, World } from '../domain/index.js';
 import type { StepIds } from './expand.js';
-import { fmix, messageOfKey, mix, type Fingerprinter } from './fingerprint.js';
+import { fmix, hashSeed, messageOfKey, mix, type Fingerprinter } from './fingerprint.js';
 import type { SharedIntern } from './sharedTables.js';
 
 /** The shared table's keys: one namespace per kind of content, so equal texts of two kinds never meet. */
@@ -49,7 +49,7 @@ export class GlobalIds {
   /** Writes the global vector of `world` into `out` and returns its hash (`Fingerprinter.encode`'s hash, over global ids). */
   encode(world: World, out: Uint32Array): number {
     const actors = world.actors;
-    let h = 0x9747b28c ^ this.fp.width;
+    let h = hashSeed(this.fp.width);
     for (let p = 0; p < this.n; p++) {
       const id = this.fp.stepperAt(p).idOf(actors[p] as ActorSnap);
       const cache = this.actors[p] as number[];

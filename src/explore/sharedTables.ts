@@ -1,4 +1,4 @@
-import { fmix, mix } from './fingerprint.js';
+import { fmix, hashSeed, mix } from './fingerprint.js';
 import { packVector, unpackVector } from './store.js';
 
 /**
@@ -39,7 +39,7 @@ function fixed<V>(View: { new (b: SharedArrayBuffer, offset: number, length: num
 }
 
 function hashString(s: string): number {
-  let h = 0x9747b28c ^ s.length;
+  let h = hashSeed(s.length);
   for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
   return fmix(h);
 }
@@ -267,8 +267,8 @@ export class SharedStore {
   add(vec: ArrayLike<number>, hash: number, parent: number, choice: number): number {
     const len = this.pack(vec);
     const table = this.table;
+    // The slot bits are also the id bits (the table has 2^idBits slots).
     const mask = table.length - 1;
-    const idMask = mask;
     const tag = this.tagOf(hash);
     let slot = hash & mask;
     for (;;) {
@@ -289,8 +289,8 @@ export class SharedStore {
         return id;
       }
       if (e === BUSY) continue;
-      if ((e & ~idMask) === tag) {
-        const id = (e & idMask) - 1;
+      if ((e & ~mask) === tag) {
+        const id = (e & mask) - 1;
         if (this.same(id, len)) {
           this.added = false;
           return id;

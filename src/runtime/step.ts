@@ -113,7 +113,9 @@ function positionOf(steppers: Steppers, to: ActorId, event: ModelEvent): number 
  * per memo entry (performance: a Map lookup by actor id per nested call was measurable).
  */
 function outPositions(steppers: Steppers, r: Transitioned): readonly number[] {
-  return (r.outPos ??= r.out.map((env) => steppers.index.get(env.to) ?? -1));
+  if (r.outPos !== null && r.outPosIndex === steppers.index) return r.outPos;
+  r.outPosIndex = steppers.index;
+  return (r.outPos = r.out.map((env) => steppers.index.get(env.to) ?? -1));
 }
 
 /** Delivers `event` to actor `to` at world position `pos`; `ek` is its memo id when known. */

@@ -12,11 +12,9 @@ export interface Transitioned {
   readonly out: readonly Envelope[];
   /** The memo ids (`eventId`) of the `out` events: delivering them reads no id off an event object. */
   readonly outIds: readonly number[];
-  /**
-   * World positions of the `out` receivers, filled in by the runtime's step on first delivery
-   * (it owns the actor index; a stepper serves one model's index).
-   */
+  /** World positions of the `out` receivers under actor index `outPosIndex`, filled in by the runtime's step. */
   outPos: readonly number[] | null;
+  outPosIndex: ReadonlyMap<ActorId, number> | null;
 }
 
 const EMPTY_OUT: readonly Envelope[] = Object.freeze([]);
@@ -186,7 +184,7 @@ export class MachineStepper {
       const ctx = after.context as { out?: readonly Envelope[] };
       const out = ctx.out ?? EMPTY_OUT;
       const next = this.intern(snap.id, after);
-      result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null };
+      result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null, outPosIndex: null };
     }
     entry.results.set(ek, result);
     return result;

@@ -1,11 +1,11 @@
-import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type ActorSnap, type World } from '../domain/index.js';
+import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type ActorSnap, type InFlight, type World } from '../domain/index.js';
 import type { MachineStepper } from '../runtime/xstateStep.js';
-import { candidateSteps, step, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
+import { candidateSteps, deliveryId, step, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
 
 /**
- * Successors of a world through the runtime's one `step()`. Step ids are interned to small
- * integers (stored per state as the step that reached it) together with the position of the
- * actor that takes the step (fairness and independence are per actor).
+ * Successors of a world through the runtime's one step (`stepAt`, the core of `step()`). Step
+ * ids are interned to small integers (stored per state as the step that reached it) together
+ * with the position of the actor that takes the step (fairness and independence are per actor).
  */
 export class StepIds {
   private readonly byName = new Map<StepId, number>();
@@ -15,7 +15,27 @@ export class StepIds {
   /** The actor's position for its own step (STEP), −1 for a delivery. */
   readonly ownStep: number[] = [];
 
+  /** Own-step index per actor position, and delivery-step index per (receiver position, sender). */
+  private readonly ownByPos: number[] = [];
+  private readonly deliveryByPos: Array<Map<ActorId, number>> = [];
+
   constructor(private readonly index: ReadonlyMap<ActorId, number>) {}
+
+  /** `idx` of the own step of actor `id` at position `pos`, without a lookup by name (performance). */
+  own(pos: number, id: ActorId): number {
+    return (this.ownByPos[pos] ??= this.idx(id));
+  }
+
+  /** `idx` of the delivery step from `from` to actor `to` at position `pos`. */
+  delivery(pos: number, to: ActorId, from: ActorId): number {
+    const byFrom = (this.deliveryByPos[pos] ??= new Map());
+    let i = byFrom.get(from);
+    if (i === undefined) {
+      i = this.idx(deliveryId(to, from));
+      byFrom.set(from, i);
+    }
+    return i;
+  }
 
   idx(name: StepId): number {
     let i = this.byName.get(name);
@@ -69,23 +89,46 @@ export function independent(a: number, b: number, alwaysRead: number): boolean {
 const fp: StepFootprint = { mask: 0, overflow: false };
 
 /**
- * The enabled steps of `world` in the runtime's stable order, with outcomes and footprints.
- * `skip(idx)` leaves a step out without executing it (sleep sets).
+ * The enabled steps of `world` in the runtime's stable order (`candidateSteps`: actors in world
+ * order, own step first, then senders in arrival order), with outcomes and footprints.
+ * `skip(idx)` leaves a step out without executing it (sleep sets). Candidates are enumerated by
+ * position and run through `stepAt`, not by id (performance: building, interning and parsing
+ * every candidate's id string was a measurable share of each state).
  */
 export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (idx: number) => boolean): Successor[] {
   const out: Successor[] = [];
-  for (const name of candidateSteps(world)) {
-    const idx = ids.idx(name);
-    if (skip !== undefined && skip(idx)) continue;
-    // An actor whose state takes no STEP cannot take its own step: skip it without running step().
-    const own = ids.ownStep[idx];
-    if (own !== undefined && own >= 0 && !(steppers.byPosition[own] as MachineStepper).acceptsStep(world.actors[own] as ActorSnap)) continue;
-    fp.mask = 0;
-    fp.overflow = false;
-    const o = step(world, steppers, name, true, fp);
-    if (o !== null) out.push({ idx, outcome: o, mask: fp.overflow ? -1 : fp.mask });
+  const actors = world.actors;
+  const net = world.net;
+  for (let pos = 0; pos < actors.length; pos++) {
+    const a = actors[pos] as ActorSnap;
+    const own = ids.own(pos, a.id);
+    // An actor whose state takes no STEP cannot take its own step: skip it without running it.
+    if ((skip === undefined || !skip(own)) && (steppers.byPosition[pos] as MachineStepper).acceptsStep(a)) run(world, steppers, own, pos, -1, out);
+    for (let i = 0; i < net.length; i++) {
+      const m = net[i] as InFlight;
+      if (m.to !== a.id || !oldestOfSender(net, i)) continue;
+      const idx = ids.delivery(pos, a.id, m.event.from);
+      if (skip === undefined || !skip(idx)) run(world, steppers, idx, pos, i, out);
+    }
   }
   return out;
+}
+
+/** `net[i]` is the first message in `net` from its sender to its receiver (the one a delivery step takes). */
+function oldestOfSender(net: readonly InFlight[], i: number): boolean {
+  const m = net[i] as InFlight;
+  for (let j = 0; j < i; j++) {
+    const e = net[j] as InFlight;
+    if (e.to === m.to && e.event.from === m.event.from) return false;
+  }
+  return true;
+}
+
+function run(world: World, steppers: Steppers, idx: number, pos: number, netIndex: number, out: Successor[]): void {
+  fp.mask = 0;
+  fp.overflow = false;
+  const o = stepAt(world, steppers, pos, netIndex, true, fp);
+  if (o !== null) out.push({ idx, outcome: o, mask: fp.overflow ? -1 : fp.mask });
 }
 
 /** Whether any of the steps `only` picks is enabled (a state whose steps all sleep is no deadlock). */

@@ -1,35 +1,42 @@
 import type { ActorId, KernelState, World } from '../domain/index.js';
 import type { Invariant } from './types.js';
-import { cpuThreads, dmirrors, gpuChannels, kernelState, nouveauDrivers } from './view.js';
+import {
+  cpuThreadOfSnap,
+  cpuThreads,
+  dmirrorOfSnap,
+  dmirrors,
+  findActor,
+  gpuChannelOfSnap,
+  gpuChannels,
+  kernelState,
+  nouveauDrivers,
+  nouveauOfSnap,
+} from './view.js';
 
 /**
- * Why `id` can no longer release anything, or undefined when it still can. Looked up per lock
- * holder instead of building a map of every finished actor per checked state (performance; lock
- * holders are few). The search order reproduces the map this replaced, where a later kind (and a
- * later actor of one kind) overwrote an earlier entry for the same id.
+ * Why `id` can no longer release anything, or undefined when it still can (or is no thread,
+ * channel or driver). Looked up per lock holder, through the holder's own snapshot (performance:
+ * lock holders are few; actor ids are unique in a world, so this is the one actor a scan of every
+ * view by id would find).
  */
 function cannotRelease(world: World, id: ActorId): string | undefined {
-  const ds = dmirrors(world);
-  for (let i = ds.length - 1; i >= 0; i--) {
-    const d = ds[i];
-    if (d !== undefined && d.id === id && !d.busy) return `${d.id} has no ioctl in progress`;
+  const a = findActor(world, id);
+  switch (a?.kind) {
+    case 'dmirror':
+      return dmirrorOfSnap(a).busy ? undefined : `${id} has no ioctl in progress`;
+    case 'nouveauSvm':
+      return nouveauOfSnap(a).workerIdle ? `${id}'s fault worker (nouveau_svm_fault) is idle` : undefined;
+    case 'gpuChannel': {
+      const c = gpuChannelOfSnap(a);
+      return c.finished ? `channel ${id} is ${JSON.stringify(c.value)}` : undefined;
+    }
+    case 'cpuThread': {
+      const t = cpuThreadOfSnap(a);
+      return t.finished ? `thread ${id} is ${JSON.stringify(t.value)}` : undefined;
+    }
+    default:
+      return undefined;
   }
-  const ns = nouveauDrivers(world);
-  for (let i = ns.length - 1; i >= 0; i--) {
-    const d = ns[i];
-    if (d !== undefined && d.id === id && d.workerIdle) return `${d.id}'s fault worker (nouveau_svm_fault) is idle`;
-  }
-  const cs = gpuChannels(world);
-  for (let i = cs.length - 1; i >= 0; i--) {
-    const c = cs[i];
-    if (c !== undefined && c.id === id && c.finished) return `channel ${c.id} is ${JSON.stringify(c.value)}`;
-  }
-  const ts = cpuThreads(world);
-  for (let i = ts.length - 1; i >= 0; i--) {
-    const t = ts[i];
-    if (t !== undefined && t.id === id && t.finished) return `thread ${t.id} is ${JSON.stringify(t.value)}`;
-  }
-  return undefined;
 }
 
 /**

@@ -38,18 +38,18 @@ export const S8: Invariant = {
     if (sameKernel(before, after)) return null;
     const kb = kernelState(before);
     const ka = kernelState(after);
-    // Built on first need: most transitions skip every mm below before asking.
+    // Built on first need: most transitions change no device-exclusive entry at all.
     let forked: Set<MmId> | null = null;
     for (const m of ka.mms) {
       // Only a change to or from a device-exclusive entry matters: an mm with none on either side
       // cannot violate, so skip diffing its page tables (most transitions that touch mm).
       if (!hasDevExcl(m.ptes) && !hasDevExcl(mmById(kb, m.id)?.ptes)) continue;
-      forked ??= new Set<MmId>(callsOf(deliveries, 'COPY_PAGE_RANGE').map((c) => c.event.mm));
-      if (forked.has(m.id)) continue;
       for (const vpn of changedVpns(kb, ka, m.id)) {
         const was = pteAt(kb, m.id, vpn);
         const now = pteAt(ka, m.id, vpn);
         if (was.kind !== 'devExcl' && now.kind !== 'devExcl') continue;
+        forked ??= new Set<MmId>(callsOf(deliveries, 'COPY_PAGE_RANGE').map((c) => c.event.mm));
+        if (forked.has(m.id)) break;
         if (!notifierWindowCovers(notifierState(before), m.id, vpn)) {
           return `mm ${m.id} vpn ${vpn} changed ${formatPte(was)} → ${formatPte(now)} with no invalidate_range_start..end window of mm ${m.id} covering it`;
         }

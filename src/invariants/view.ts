@@ -52,6 +52,13 @@ function field(a: ActorSnap, ctx: Ctx | Readonly<Record<string, unknown>>, key: 
 const lastPosition = new Map<ActorId, number>();
 
 function actorById(world: World, id: ActorId): ActorSnap {
+  const a = findActor(world, id);
+  if (a === undefined) fail(id, 'no such actor in the world');
+  return a;
+}
+
+/** The actor with id `id`, or undefined when the world has none. */
+export function findActor(world: World, id: ActorId): ActorSnap | undefined {
   const hint = lastPosition.get(id);
   if (hint !== undefined) {
     const h = world.actors[hint];
@@ -59,8 +66,7 @@ function actorById(world: World, id: ActorId): ActorSnap {
   }
   const i = world.actors.findIndex((x) => x.id === id);
   const a = world.actors[i];
-  if (a === undefined) fail(id, 'no such actor in the world');
-  lastPosition.set(id, i);
+  if (a !== undefined) lastPosition.set(id, i);
   return a;
 }
 
@@ -112,15 +118,18 @@ function worldViews(world: World): WorldViews {
 function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], memo: WeakMap<ActorSnap, V>, derive: (a: ActorSnap) => V): readonly V[] {
   const out: V[] = [];
   for (const a of world.actors) {
-    if (a.kind !== kind) continue;
-    let v = memo.get(a);
-    if (v === undefined) {
-      v = derive(a);
-      memo.set(a, v);
-    }
-    out.push(v);
+    if (a.kind === kind) out.push(viewOf(a, memo, derive));
   }
   return out;
+}
+
+function viewOf<V>(a: ActorSnap, memo: WeakMap<ActorSnap, V>, derive: (a: ActorSnap) => V): V {
+  let v = memo.get(a);
+  if (v === undefined) {
+    v = derive(a);
+    memo.set(a, v);
+  }
+  return v;
 }
 
 /**
@@ -128,12 +137,48 @@ function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], memo: WeakMap<Act
  * step property about kernel changes (the runtime shares an unchanged actor's snapshot).
  */
 export function sameKernel(before: World, after: World): boolean {
-  return actorById(before, MM_ACTOR) === actorById(after, MM_ACTOR);
+  return mmActor(before) === mmActor(after);
 }
+
+/** Where `mm` was last found: one position for the whole run, read without a Map lookup (performance). */
+let mmPosition = -1;
+/**
+ * `MM_ACTOR` read once (performance): a re-exported binding compiles to a getter on the barrel
+ * module, and calling it on every property check was measurable.
+ */
+const MM_ID: ActorId = MM_ACTOR;
+
+function mmActor(world: World): ActorSnap {
+  const h = world.actors[mmPosition];
+  if (h !== undefined && h.id === MM_ID) return h;
+  const a = actorById(world, MM_ID);
+  mmPosition = world.actors.indexOf(a);
+  return a;
+}
+
+/**
+ * The last two `mm` snapshots asked about and their kernel states (performance): the properties
+ * ask about one world, or a before/after pair, several times in a row.
+ */
+let kSnap0: ActorSnap | null = null;
+let kState0: KernelState | null = null;
+let kSnap1: ActorSnap | null = null;
+let kState1: KernelState | null = null;
 
 /** `mm`'s `context.k`: every mm_struct and every folio. */
 export function kernelState(world: World): KernelState {
-  const a = actorById(world, MM_ACTOR);
+  const a = mmActor(world);
+  if (a === kSnap0) return kState0 as KernelState;
+  if (a === kSnap1) return kState1 as KernelState;
+  const k = kernelOfSnap(a);
+  kSnap1 = kSnap0;
+  kState1 = kState0;
+  kSnap0 = a;
+  kState0 = k;
+  return k;
+}
+
+function kernelOfSnap(a: ActorSnap): KernelState {
   const hit = kernelOf.get(a);
   if (hit !== undefined) return hit;
   const k = field(a, a.context, 'k', 'record') as Readonly<Record<string, unknown>>;
@@ -197,6 +242,11 @@ export function dmirrors(world: World): readonly DmirrorView[] {
   return (v.dmirrors ??= viewsOfKind(world, 'dmirror', dmirrorOf, dmirrorView));
 }
 
+/** The view of one dmirror actor's snapshot. */
+export function dmirrorOfSnap(a: ActorSnap): DmirrorView {
+  return viewOf(a, dmirrorOf, dmirrorView);
+}
+
 function dmirrorView(a: ActorSnap): DmirrorView {
   const pt = field(a, a.context, 'pt', 'record') as DmirrorView['pt'];
   // dmirror_fops_unlocked_ioctl: one HMM_DMIRROR_* ioctl at a time, null between ioctls.
@@ -228,6 +278,11 @@ const NOUVEAU_WORKER_REGION = /worker|svmFault/i;
 export function nouveauDrivers(world: World): readonly NouveauView[] {
   const v = worldViews(world);
   return (v.nouveau ??= viewsOfKind(world, 'nouveauSvm', nouveauOf, nouveauView));
+}
+
+/** The view of one nouveauSvm actor's snapshot. */
+export function nouveauOfSnap(a: ActorSnap): NouveauView {
+  return viewOf(a, nouveauOf, nouveauView);
 }
 
 function nouveauView(a: ActorSnap): NouveauView {
@@ -289,6 +344,11 @@ export function cpuThreads(world: World): readonly CpuThreadView[] {
   return (v.cpuThreads ??= viewsOfKind(world, 'cpuThread', cpuThreadOf, cpuThreadView));
 }
 
+/** The view of one cpuThread actor's snapshot. */
+export function cpuThreadOfSnap(a: ActorSnap): CpuThreadView {
+  return viewOf(a, cpuThreadOf, cpuThreadView);
+}
+
 function cpuThreadView(a: ActorSnap): CpuThreadView {
   const p = programFields(a);
   return {
@@ -306,6 +366,11 @@ function cpuThreadView(a: ActorSnap): CpuThreadView {
 export function gpuChannels(world: World): readonly GpuChannelView[] {
   const v = worldViews(world);
   return (v.gpuChannels ??= viewsOfKind(world, 'gpuChannel', gpuChannelOf, gpuChannelView));
+}
+
+/** The view of one gpuChannel actor's snapshot. */
+export function gpuChannelOfSnap(a: ActorSnap): GpuChannelView {
+  return viewOf(a, gpuChannelOf, gpuChannelView);
 }
 
 function gpuChannelView(a: ActorSnap): GpuChannelView {

@@ -157,30 +157,30 @@ function deliver(pos: number, to: ActorId, event: ModelEvent, ek: number | undef
  * when the step turns out disabled.
  */
 export function step(world: World, steppers: Steppers, id: StepId, record = true, footprint?: StepFootprint): StepOutcome | null {
-  // The trigger, resolved inline (no per-call trigger object).
   const lt = id.indexOf('<');
-  let to: ActorId;
-  let event: ModelEvent;
-  let netIndex = -1;
-  const net0 = world.net;
   if (lt < 0) {
-    if (!steppers.index.has(id)) return null;
-    to = id;
-    event = stepEvent(id);
-  } else {
-    const p = parseDelivery(id, lt);
-    to = p.to;
-    const from = p.from;
-    for (let i = 0; i < net0.length; i++) {
-      const m = net0[i] as InFlight;
-      if (m.to === to && m.event.from === from) {
-        netIndex = i;
-        break;
-      }
-    }
-    if (netIndex < 0) return null;
-    event = (net0[netIndex] as InFlight).event;
+    const pos = steppers.index.get(id);
+    return pos === undefined ? null : stepAt(world, steppers, pos, -1, record, footprint);
   }
+  const { to, from } = parseDelivery(id, lt);
+  const net = world.net;
+  for (let i = 0; i < net.length; i++) {
+    const m = net[i] as InFlight;
+    if (m.to === to && m.event.from === from) return stepAt(world, steppers, positionOf(steppers, to, m.event), i, record, footprint);
+  }
+  return null;
+}
+
+/**
+ * `step` with its trigger resolved (performance: the explorer enumerates triggers by position and
+ * would otherwise build each step's id only for `step` to parse it again): the own step (STEP) of
+ * the actor at `pos` when `netIndex` is −1, else the delivery of `world.net[netIndex]` to it,
+ * which must be the oldest message from its sender (the first in `net`, which is in send order).
+ */
+export function stepAt(world: World, steppers: Steppers, pos: number, netIndex: number, record = true, footprint?: StepFootprint): StepOutcome | null {
+  const net0 = world.net;
+  const to = (world.actors[pos] as ActorSnap).id;
+  const event = netIndex < 0 ? stepEvent(to) : (net0[netIndex] as InFlight).event;
   curWorld = world;
   curSteppers = steppers;
   curActors = null;
@@ -190,7 +190,7 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
   nDeliveries = 0;
   let ok: boolean;
   try {
-    ok = deliver(positionOf(steppers, to, event), to, event, undefined, netIndex < 0 ? 'step' : 'post', 0);
+    ok = deliver(pos, to, event, undefined, netIndex < 0 ? 'step' : 'post', 0);
   } finally {
     // Drop references to the world so the scratch state keeps nothing alive between steps.
     curWorld = null;
@@ -220,7 +220,7 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
  */
 const deliveryIds = new Map<ActorId, Map<ActorId, StepId>>();
 
-function deliveryId(to: ActorId, from: ActorId): StepId {
+export function deliveryId(to: ActorId, from: ActorId): StepId {
   let byFrom = deliveryIds.get(to);
   if (byFrom === undefined) {
     byFrom = new Map();

@@ -35,6 +35,12 @@ describe('S5 lock hygiene', () => {
     );
   });
 
+  it('fails: a finished channel holds a lock; a holder that is no thread, channel or driver is not judged', () => {
+    expect(check(w(folio(1, { locked: 'ch0' })))).toBe('pfn 1 is locked by ch0, but channel ch0 is "done": the folio lock leaked');
+    expect(check(w(folio(1, { locked: 'mm' })))).toBeNull();
+    expect(check(w(folio(1, { locked: 'nobody' })))).toBeNull();
+  });
+
   it('fails: an idle dmirror holds a lock; passes while its ioctl runs', () => {
     expect(check(w(folio(1, { locked: 'dmirror0' })))).toContain('dmirror0 has no ioctl in progress');
     expect(check(w(folio(1, { locked: 'dmirror0' }), { dmirrorIoctl: { cmd: 'HMM_DMIRROR_EXCLUSIVE' } }))).toBeNull();

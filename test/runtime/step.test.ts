@@ -3,6 +3,7 @@ import { callEnv, retEnv, postEnv, isRetOf } from '../../src/domain/index.js';
 import type { ActorSnap, Envelope, ModelEvent, World } from '../../src/domain/index.js';
 import { MachineStepper } from '../../src/runtime/xstateStep.js';
 import { enabledSteps, step, type Steppers } from '../../src/runtime/step.js';
+import { expand, StepIds } from '../../src/explore/expand.js';
 
 // A toy lock server and a toy client exercise the step semantics independently of the kernel model.
 interface ServerCtx { readonly self: string; readonly out: readonly Envelope[]; readonly locked: string | null }
@@ -89,6 +90,21 @@ describe('step semantics', () => {
     w = step(w, steppers, 'b<a')?.world as World;
     expect(w.net).toEqual([{ to: 'b', event: { type: 'GPU_REPLAY', from: 'b' } }]);
     expect(w.actors[2]?.context['done']).toBe(11);
+  });
+
+  it("delivers each sender's oldest message first, and the explorer's expand agrees", () => {
+    const { world, steppers } = setupWorld();
+    let w = world;
+    for (const id of ['a', 'a', 'b', 'b']) w = step(w, steppers, id)?.world as World;
+    const replay = (from: string, n: number) => ({ to: 'b', event: { type: 'GPU_REPLAY', from, n } as unknown as ModelEvent });
+    w = { actors: w.actors, net: [replay('a', 1), replay('b', 1), replay('a', 2)] } as World;
+    const want = enabledSteps(w, steppers, true);
+    expect(want.map((e) => e.id)).toEqual(['b<a', 'b<b']);
+    expect(want[0]?.outcome.world.net).toEqual([replay('b', 1), replay('a', 2)]);
+    const ids = new StepIds(steppers.index);
+    const got = expand(w, steppers, ids);
+    expect(got.map((s) => ids.name(s.idx))).toEqual(['b<a', 'b<b']);
+    expect(got.map((s) => s.outcome)).toEqual(want.map((e) => e.outcome));
   });
 
   it('interns equal states to one object and memoizes transitions', () => {

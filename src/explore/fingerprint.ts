@@ -82,8 +82,20 @@ export class Fingerprinter {
     return id;
   }
 
+  /** The last message looked up (performance): a message stays in flight across many steps. */
+  private lastMsg: InFlight | null = null;
+  private lastMsgId = -1;
+
   /** A stable id per distinct (receiver, event); events from memoized transitions are shared objects. */
   messageId(m: InFlight): number {
+    if (m === this.lastMsg) return this.lastMsgId;
+    const id = this.messageIdOf(m);
+    this.lastMsg = m;
+    this.lastMsgId = id;
+    return id;
+  }
+
+  private messageIdOf(m: InFlight): number {
     let byTo = this.msgByEvent.get(m.event);
     const hit = byTo?.get(m.to);
     if (hit !== undefined) return hit;

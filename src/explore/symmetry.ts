@@ -46,6 +46,9 @@ export function notifierIdle(w: World): boolean {
 export class Canonicaliser {
   private readonly positions: number[] = [];
   private readonly cache = new Map<ActorSnap, ActorSnap>();
+  /** The last look-up (performance): most steps leave the notifier as it was in their parent. */
+  private lastIn: ActorSnap | null = null;
+  private lastOut: ActorSnap | null = null;
 
   constructor(private readonly steppers: Steppers) {
     steppers.byPosition.forEach((s, i) => {
@@ -66,6 +69,14 @@ export class Canonicaliser {
   }
 
   private snap(pos: number, a: ActorSnap): ActorSnap {
+    if (a === this.lastIn) return this.lastOut as ActorSnap;
+    const c = this.canonicalSnap(pos, a);
+    this.lastIn = a;
+    this.lastOut = c;
+    return c;
+  }
+
+  private canonicalSnap(pos: number, a: ActorSnap): ActorSnap {
     const hit = this.cache.get(a);
     if (hit !== undefined) return hit;
     const n = a.context['n'] as NotifierState | undefined;

@@ -1,4 +1,5 @@
 import { PTE_NONE, pteSame, type Folio, type KernelState, type Mm, type MmId, type NotifierState, type Pfn, type Pte, type Vma, type Vpn } from '../domain/index.js';
+import { identityMemo } from './memo.js';
 
 /** Page-table reading helpers shared by the properties (pure, over a KernelState). */
 
@@ -28,21 +29,15 @@ export function vmaAt(m: Mm, vpn: Vpn): Vma | undefined {
   return m.vmas.find((v) => v.start <= vpn && vpn < v.start + v.pages);
 }
 
-/** livePtes per kernel state (performance): kernel states are shared by every world with the same `mm` snapshot. */
-const livePtesOf = new WeakMap<KernelState, readonly PteAt[]>();
-
-/** Every stored (non-none) PTE of every live mm. */
-export function livePtes(k: KernelState): readonly PteAt[] {
-  const hit = livePtesOf.get(k);
-  if (hit !== undefined) return hit;
+/** Every stored (non-none) PTE of every live mm, per kernel state (shared by every world with the same `mm` snapshot). */
+export const livePtes = identityMemo((k: KernelState): readonly PteAt[] => {
   const out: PteAt[] = [];
   for (const m of k.mms) {
     if (!m.live) continue;
     for (const [key, pte] of Object.entries(m.ptes)) out.push({ mm: m.id, vpn: Number(key), pte });
   }
-  livePtesOf.set(k, out);
   return out;
-}
+});
 
 const NO_VPNS: readonly Vpn[] = [];
 const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);

@@ -1,5 +1,6 @@
 import { formatGpuPte, formatPte, type KernelState, type Pfn, type World } from '../domain/index.js';
 import { livePtes, type PteAt } from './pages.js';
+import { identityMemo } from './memo.js';
 import type { Invariant } from './types.js';
 import { dmirrors, gpuMmus, kernelState, type DmirrorView, type GpuMmuView } from './view.js';
 
@@ -11,15 +12,10 @@ interface DeviceAtomic {
 }
 
 /**
- * Per view object (performance): views are cached per actor snapshot (view.ts), and snapshots are
- * shared by every world where the actor is unchanged, so each GPU page table or mirror is scanned once.
+ * Per view object: views are cached per actor snapshot (view.ts), and snapshots are shared by
+ * every world where the actor is unchanged, so each GPU page table or mirror is scanned once.
  */
-const gpuAtomicsOf = new WeakMap<GpuMmuView, readonly DeviceAtomic[]>();
-const mirrorAtomicsOf = new WeakMap<DmirrorView, readonly DeviceAtomic[]>();
-
-function gpuAtomics(m: GpuMmuView): readonly DeviceAtomic[] {
-  const hit = gpuAtomicsOf.get(m);
-  if (hit !== undefined) return hit;
+const gpuAtomics = identityMemo((m: GpuMmuView): readonly DeviceAtomic[] => {
   const out: DeviceAtomic[] = [];
   for (const [vpn, p] of Object.entries(m.g.ptes)) {
     // gp100_vmm_pgt_pfn: a host PTE without RO and without ATOMIC_DISABLE lets the GPU do atomics.
@@ -30,32 +26,23 @@ function gpuAtomics(m: GpuMmuView): readonly DeviceAtomic[] {
   for (const a of m.g.inflight) {
     out.push({ pfn: a.pfn, who: () => `${m.device} in-flight atomic of ${a.channel} on vpn ${a.vpn} (pfn ${a.pfn})` });
   }
-  gpuAtomicsOf.set(m, out);
   return out;
-}
+});
 
-function mirrorAtomics(d: DmirrorView): readonly DeviceAtomic[] {
-  const hit = mirrorAtomicsOf.get(d);
-  if (hit !== undefined) return hit;
+const mirrorAtomics = identityMemo((d: DmirrorView): readonly DeviceAtomic[] => {
   const out: DeviceAtomic[] = [];
   for (const [vpn, e] of Object.entries(d.pt)) {
     if (e.tag === 'ATOMIC') out.push({ pfn: e.pfn, who: () => `${d.id} mirror entry vpn ${vpn} = ATOMIC pfn ${e.pfn}` });
   }
-  mirrorAtomicsOf.set(d, out);
   return out;
-}
+});
 
-/** The first present PTE (in `livePtes` order) of each pfn, per kernel state (performance: no scan per checked world). */
-const presentByPfnOf = new WeakMap<KernelState, ReadonlyMap<Pfn, PteAt>>();
-
-function presentByPfn(k: KernelState): ReadonlyMap<Pfn, PteAt> {
-  const hit = presentByPfnOf.get(k);
-  if (hit !== undefined) return hit;
+/** The first present PTE (in `livePtes` order) of each pfn, per kernel state (no scan per checked world). */
+const presentByPfn = identityMemo((k: KernelState): ReadonlyMap<Pfn, PteAt> => {
   const out = new Map<Pfn, PteAt>();
   for (const p of livePtes(k)) if (p.pte.kind === 'present' && !out.has(p.pte.pfn)) out.set(p.pte.pfn, p);
-  presentByPfnOf.set(k, out);
   return out;
-}
+});
 
 type Collision = { readonly a: DeviceAtomic; readonly c: PteAt } | null;
 

@@ -1,4 +1,5 @@
 import type { ActorId, KernelState, World } from '../domain/index.js';
+import { identityMemo } from './memo.js';
 import type { Invariant } from './types.js';
 import {
   cpuThreadOfSnap,
@@ -49,11 +50,7 @@ interface LockCheck {
   readonly message: (why: string) => string;
 }
 
-const lockChecksOf = new WeakMap<KernelState, readonly LockCheck[]>();
-
-function kernelLockChecks(k: KernelState): readonly LockCheck[] {
-  const hit = lockChecksOf.get(k);
-  if (hit !== undefined) return hit;
+const kernelLockChecks = identityMemo((k: KernelState): readonly LockCheck[] => {
   const out: LockCheck[] = [];
   for (const f of k.folios) {
     const locked = f.locked;
@@ -66,9 +63,8 @@ function kernelLockChecks(k: KernelState): readonly LockCheck[] {
     const w = m.mmapLock.writer;
     if (w !== null) out.push({ holder: w, message: (why) => `mm ${m.id} mmap_lock is held for write by ${w}, but ${why}: the mmap_lock leaked` });
   }
-  lockChecksOf.set(k, out);
   return out;
-}
+});
 
 /**
  * S5 lock hygiene (domain.md §3.1): every folio lock, mmap_lock and svmm->mutex taken is released on

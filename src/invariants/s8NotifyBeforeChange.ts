@@ -1,20 +1,15 @@
 import { formatPte, type MmId, type Pte } from '../domain/index.js';
 import { callsOf } from './deliveries.js';
 import { changedVpns, mmById, notifierWindowCovers, pteAt } from './pages.js';
+import { identityMemo } from './memo.js';
 import type { Invariant } from './types.js';
 import { kernelState, notifierState, sameKernel } from './view.js';
 
-/** Per page-table object (performance): page tables are shared by every world with the same mm state. */
-const devExclIn = new WeakMap<Readonly<Record<string, Pte>>, boolean>();
+/** Per page-table object: page tables are shared by every world with the same mm state. */
+const devExclIn = identityMemo((ptes: Readonly<Record<string, Pte>>): boolean => Object.values(ptes).some((p: Pte | undefined) => p?.kind === 'devExcl'));
 
 function hasDevExcl(ptes: Readonly<Record<string, Pte>> | undefined): boolean {
-  if (ptes === undefined) return false;
-  let r = devExclIn.get(ptes);
-  if (r === undefined) {
-    r = Object.values(ptes).some((p: Pte | undefined) => p?.kind === 'devExcl');
-    devExclIn.set(ptes, r);
-  }
-  return r;
+  return ptes !== undefined && devExclIn(ptes);
 }
 
 /**

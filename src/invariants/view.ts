@@ -15,6 +15,7 @@ import {
   type SubId,
   type World,
 } from '../domain/index.js';
+import { identityMemo } from './memo.js';
 
 /**
  * The one place that knows how the machines lay out their contexts (docs/model-conventions.md,
@@ -74,17 +75,21 @@ export function findActor(world: World, id: ActorId): ActorSnap | undefined {
  * Memo tables (performance). Every property reads the same world through these accessors, several
  * times per checked state, and the explorer checks millions of states. Worlds and actor snapshots
  * are immutable, and snapshots are hash-consed by the runtime (an unchanged actor is the same
- * object in every world that contains it), so a view derived from one snapshot is cached on that
- * object (WeakMap: no leak, no invalidation needed), and the per-world lists on the world. Only
- * successful derivations are cached: a shape error is rethrown on every call, as before.
+ * object in every world that contains it), so a view derived from one snapshot is cached per
+ * snapshot (`identityMemo`: no leak, no invalidation needed), and the per-world lists per world.
+ * Only successful derivations are cached: a shape error is rethrown on every call.
  */
-const kernelOf = new WeakMap<ActorSnap, KernelState>();
-const notifierOf = new WeakMap<ActorSnap, NotifierState>();
-const gpuMmuOf = new WeakMap<ActorSnap, GpuMmuView>();
-const dmirrorOf = new WeakMap<ActorSnap, DmirrorView>();
-const nouveauOf = new WeakMap<ActorSnap, NouveauView>();
-const cpuThreadOf = new WeakMap<ActorSnap, CpuThreadView>();
-const gpuChannelOf = new WeakMap<ActorSnap, GpuChannelView>();
+const kernelOfSnap = identityMemo(kernelView);
+const notifierOfSnap = identityMemo(notifierView);
+const gpuMmuOfSnap = identityMemo(gpuMmuView);
+/** The view of one dmirror actor's snapshot. */
+export const dmirrorOfSnap = identityMemo(dmirrorView);
+/** The view of one nouveauSvm actor's snapshot. */
+export const nouveauOfSnap = identityMemo(nouveauView);
+/** The view of one cpuThread actor's snapshot. */
+export const cpuThreadOfSnap = identityMemo(cpuThreadView);
+/** The view of one gpuChannel actor's snapshot. */
+export const gpuChannelOfSnap = identityMemo(gpuChannelView);
 
 interface WorldViews {
   gpuMmus?: readonly GpuMmuView[];
@@ -115,21 +120,12 @@ function worldViews(world: World): WorldViews {
 }
 
 /** The views of every actor of `kind`, each derived once per snapshot. */
-function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], memo: WeakMap<ActorSnap, V>, derive: (a: ActorSnap) => V): readonly V[] {
+function viewsOfKind<V>(world: World, kind: ActorSnap['kind'], of: (a: ActorSnap) => V): readonly V[] {
   const out: V[] = [];
   for (const a of world.actors) {
-    if (a.kind === kind) out.push(viewOf(a, memo, derive));
+    if (a.kind === kind) out.push(of(a));
   }
   return out;
-}
-
-function viewOf<V>(a: ActorSnap, memo: WeakMap<ActorSnap, V>, derive: (a: ActorSnap) => V): V {
-  let v = memo.get(a);
-  if (v === undefined) {
-    v = derive(a);
-    memo.set(a, v);
-  }
-  return v;
 }
 
 /**
@@ -156,52 +152,30 @@ function mmActor(world: World): ActorSnap {
   return a;
 }
 
-/**
- * The last two `mm` snapshots asked about and their kernel states (performance): the properties
- * ask about one world, or a before/after pair, several times in a row.
- */
-let kSnap0: ActorSnap | null = null;
-let kState0: KernelState | null = null;
-let kSnap1: ActorSnap | null = null;
-let kState1: KernelState | null = null;
-
 /** `mm`'s `context.k`: every mm_struct and every folio. */
 export function kernelState(world: World): KernelState {
-  const a = mmActor(world);
-  if (a === kSnap0) return kState0 as KernelState;
-  if (a === kSnap1) return kState1 as KernelState;
-  const k = kernelOfSnap(a);
-  kSnap1 = kSnap0;
-  kState1 = kState0;
-  kSnap0 = a;
-  kState0 = k;
-  return k;
+  return kernelOfSnap(mmActor(world));
 }
 
-function kernelOfSnap(a: ActorSnap): KernelState {
-  const hit = kernelOf.get(a);
-  if (hit !== undefined) return hit;
+function kernelView(a: ActorSnap): KernelState {
   const k = field(a, a.context, 'k', 'record') as Readonly<Record<string, unknown>>;
   field(a, k, 'mms', 'array');
   field(a, k, 'folios', 'array');
-  const ks = k as unknown as KernelState;
-  kernelOf.set(a, ks);
-  return ks;
+  return k as unknown as KernelState;
 }
 
 /** `mmu`'s `context.n`, with the per-mm `activeRanges` S8 reads. */
 export function notifierState(world: World): NotifierState {
-  const a = actorById(world, MMU_NOTIFIER_ACTOR);
-  const hit = notifierOf.get(a);
-  if (hit !== undefined) return hit;
+  return notifierOfSnap(actorById(world, MMU_NOTIFIER_ACTOR));
+}
+
+function notifierView(a: ActorSnap): NotifierState {
   const n = field(a, a.context, 'n', 'record') as Readonly<Record<string, unknown>>;
   const mms = field(a, n, 'mms', 'array') as readonly unknown[];
   for (const m of mms) {
     if (!isRecord(m) || !Array.isArray(m['activeRanges'])) fail(a, 'context.n.mms[*].activeRanges is missing');
   }
-  const ns = n as unknown as NotifierState;
-  notifierOf.set(a, ns);
-  return ns;
+  return n as unknown as NotifierState;
 }
 
 export interface GpuMmuView {
@@ -214,7 +188,7 @@ export interface GpuMmuView {
 /** Every `<dev>.mmu`: GPU PTEs (for mm 0) and the atomics between their read and write halves. */
 export function gpuMmus(world: World): readonly GpuMmuView[] {
   const v = worldViews(world);
-  return (v.gpuMmus ??= viewsOfKind(world, 'gpuMmu', gpuMmuOf, gpuMmuView));
+  return (v.gpuMmus ??= viewsOfKind(world, 'gpuMmu', gpuMmuOfSnap));
 }
 
 function gpuMmuView(a: ActorSnap): GpuMmuView {
@@ -239,12 +213,7 @@ export interface DmirrorView {
 
 export function dmirrors(world: World): readonly DmirrorView[] {
   const v = worldViews(world);
-  return (v.dmirrors ??= viewsOfKind(world, 'dmirror', dmirrorOf, dmirrorView));
-}
-
-/** The view of one dmirror actor's snapshot. */
-export function dmirrorOfSnap(a: ActorSnap): DmirrorView {
-  return viewOf(a, dmirrorOf, dmirrorView);
+  return (v.dmirrors ??= viewsOfKind(world, 'dmirror', dmirrorOfSnap));
 }
 
 function dmirrorView(a: ActorSnap): DmirrorView {
@@ -277,12 +246,7 @@ const NOUVEAU_WORKER_REGION = /worker|svmFault/i;
 
 export function nouveauDrivers(world: World): readonly NouveauView[] {
   const v = worldViews(world);
-  return (v.nouveau ??= viewsOfKind(world, 'nouveauSvm', nouveauOf, nouveauView));
-}
-
-/** The view of one nouveauSvm actor's snapshot. */
-export function nouveauOfSnap(a: ActorSnap): NouveauView {
-  return viewOf(a, nouveauOf, nouveauView);
+  return (v.nouveau ??= viewsOfKind(world, 'nouveauSvm', nouveauOfSnap));
 }
 
 function nouveauView(a: ActorSnap): NouveauView {
@@ -341,12 +305,7 @@ function programFields(a: ActorSnap): { program: readonly unknown[]; pc: number;
 
 export function cpuThreads(world: World): readonly CpuThreadView[] {
   const v = worldViews(world);
-  return (v.cpuThreads ??= viewsOfKind(world, 'cpuThread', cpuThreadOf, cpuThreadView));
-}
-
-/** The view of one cpuThread actor's snapshot. */
-export function cpuThreadOfSnap(a: ActorSnap): CpuThreadView {
-  return viewOf(a, cpuThreadOf, cpuThreadView);
+  return (v.cpuThreads ??= viewsOfKind(world, 'cpuThread', cpuThreadOfSnap));
 }
 
 function cpuThreadView(a: ActorSnap): CpuThreadView {
@@ -365,12 +324,7 @@ function cpuThreadView(a: ActorSnap): CpuThreadView {
 
 export function gpuChannels(world: World): readonly GpuChannelView[] {
   const v = worldViews(world);
-  return (v.gpuChannels ??= viewsOfKind(world, 'gpuChannel', gpuChannelOf, gpuChannelView));
-}
-
-/** The view of one gpuChannel actor's snapshot. */
-export function gpuChannelOfSnap(a: ActorSnap): GpuChannelView {
-  return viewOf(a, gpuChannelOf, gpuChannelView);
+  return (v.gpuChannels ??= viewsOfKind(world, 'gpuChannel', gpuChannelOfSnap));
 }
 
 function gpuChannelView(a: ActorSnap): GpuChannelView {

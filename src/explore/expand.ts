@@ -1,6 +1,6 @@
 import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type ActorSnap, type InFlight, type World } from '../domain/index.js';
 import type { MachineStepper } from '../runtime/xstateStep.js';
-import { candidateSteps, deliveryId, step, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
+import { candidateId, candidateSteps, forEachCandidate, step, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
 
 /**
  * Successors of a world through the runtime's one step (`stepAt`, the core of `step()`). Step
@@ -12,26 +12,23 @@ export class StepIds {
   readonly names: StepId[] = [];
   /** World position of the actor whose step it is (the receiver, for a delivery). */
   readonly actor: number[] = [];
-  /** The actor's position for its own step (STEP), −1 for a delivery. */
-  readonly ownStep: number[] = [];
-
   /** Own-step index per actor position, and delivery-step index per (receiver position, sender). */
   private readonly ownByPos: number[] = [];
   private readonly deliveryByPos: Array<Map<ActorId, number>> = [];
 
   constructor(private readonly index: ReadonlyMap<ActorId, number>) {}
 
-  /** `idx` of the own step of actor `id` at position `pos`, without a lookup by name (performance). */
-  own(pos: number, id: ActorId): number {
-    return (this.ownByPos[pos] ??= this.idx(id));
-  }
-
-  /** `idx` of the delivery step from `from` to actor `to` at position `pos`. */
-  delivery(pos: number, to: ActorId, from: ActorId): number {
+  /**
+   * `idx` of the candidate `forEachCandidate` visits as (`pos`, `netIndex`), cached by position
+   * and sender (performance: no step id is built or looked up by name once it is known).
+   */
+  candidate(world: World, pos: number, netIndex: number): number {
+    if (netIndex < 0) return (this.ownByPos[pos] ??= this.idx(candidateId(world, pos, netIndex)));
     const byFrom = (this.deliveryByPos[pos] ??= new Map());
+    const from = (world.net[netIndex] as InFlight).event.from;
     let i = byFrom.get(from);
     if (i === undefined) {
-      i = this.idx(deliveryId(to, from));
+      i = this.idx(candidateId(world, pos, netIndex));
       byFrom.set(from, i);
     }
     return i;
@@ -46,7 +43,6 @@ export class StepIds {
       if (pos === undefined) throw new Error(`step '${name}' of no actor`);
       this.names.push(name);
       this.actor.push(pos);
-      this.ownStep.push(lt < 0 ? pos : -1);
       this.byName.set(name, i);
     }
     return i;
@@ -89,46 +85,23 @@ export function independent(a: number, b: number, alwaysRead: number): boolean {
 const fp: StepFootprint = { mask: 0, overflow: false };
 
 /**
- * The enabled steps of `world` in the runtime's stable order (`candidateSteps`: actors in world
- * order, own step first, then senders in arrival order), with outcomes and footprints.
- * `skip(idx)` leaves a step out without executing it (sleep sets). Candidates are enumerated by
- * position and run through `stepAt`, not by id (performance: building, interning and parsing
- * every candidate's id string was a measurable share of each state).
+ * The enabled steps of `world` in the runtime's stable order (`forEachCandidate`), with outcomes
+ * and footprints. `skip(idx)` leaves a step out without executing it (sleep sets). Candidates run
+ * by position through `stepAt` (performance: no step id is built and parsed per candidate).
  */
 export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (idx: number) => boolean): Successor[] {
   const out: Successor[] = [];
-  const actors = world.actors;
-  const net = world.net;
-  for (let pos = 0; pos < actors.length; pos++) {
-    const a = actors[pos] as ActorSnap;
-    const own = ids.own(pos, a.id);
+  forEachCandidate(world, (pos, netIndex) => {
+    const idx = ids.candidate(world, pos, netIndex);
+    if (skip !== undefined && skip(idx)) return;
     // An actor whose state takes no STEP cannot take its own step: skip it without running it.
-    if ((skip === undefined || !skip(own)) && (steppers.byPosition[pos] as MachineStepper).acceptsStep(a)) run(world, steppers, own, pos, -1, out);
-    for (let i = 0; i < net.length; i++) {
-      const m = net[i] as InFlight;
-      if (m.to !== a.id || !oldestOfSender(net, i)) continue;
-      const idx = ids.delivery(pos, a.id, m.event.from);
-      if (skip === undefined || !skip(idx)) run(world, steppers, idx, pos, i, out);
-    }
-  }
+    if (netIndex < 0 && !(steppers.byPosition[pos] as MachineStepper).acceptsStep(world.actors[pos] as ActorSnap)) return;
+    fp.mask = 0;
+    fp.overflow = false;
+    const o = stepAt(world, steppers, pos, netIndex, true, fp);
+    if (o !== null) out.push({ idx, outcome: o, mask: fp.overflow ? -1 : fp.mask });
+  });
   return out;
-}
-
-/** `net[i]` is the first message in `net` from its sender to its receiver (the one a delivery step takes). */
-function oldestOfSender(net: readonly InFlight[], i: number): boolean {
-  const m = net[i] as InFlight;
-  for (let j = 0; j < i; j++) {
-    const e = net[j] as InFlight;
-    if (e.to === m.to && e.event.from === m.event.from) return false;
-  }
-  return true;
-}
-
-function run(world: World, steppers: Steppers, idx: number, pos: number, netIndex: number, out: Successor[]): void {
-  fp.mask = 0;
-  fp.overflow = false;
-  const o = stepAt(world, steppers, pos, netIndex, true, fp);
-  if (o !== null) out.push({ idx, outcome: o, mask: fp.overflow ? -1 : fp.mask });
 }
 
 /** Whether any of the steps `only` picks is enabled (a state whose steps all sleep is no deadlock). */

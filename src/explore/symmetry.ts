@@ -1,4 +1,5 @@
 import type { ActorSnap, MmNotifierState, NotifierState, World } from '../domain/index.js';
+import { identityMemo } from '../invariants/memo.js';
 import type { Steppers } from '../runtime/step.js';
 import type { MachineStepper } from '../runtime/xstateStep.js';
 
@@ -44,45 +45,32 @@ export function notifierIdle(w: World): boolean {
 
 /** Replaces the notifier actor of a world by its canonical state (cached per interned state). */
 export class Canonicaliser {
-  private readonly positions: number[] = [];
-  private readonly cache = new Map<ActorSnap, ActorSnap>();
-  /** The last look-up (performance): most steps leave the notifier as it was in their parent. */
-  private lastIn: ActorSnap | null = null;
-  private lastOut: ActorSnap | null = null;
+  /** Per notifier position: its canonical snapshot, per snapshot. */
+  private readonly notifiers: ReadonlyArray<{ readonly pos: number; readonly canonical: (a: ActorSnap) => ActorSnap }>;
 
-  constructor(private readonly steppers: Steppers) {
-    steppers.byPosition.forEach((s, i) => {
-      if (s.kind === 'mmuNotifier') this.positions.push(i);
+  constructor(steppers: Steppers) {
+    const out: Array<{ pos: number; canonical: (a: ActorSnap) => ActorSnap }> = [];
+    steppers.byPosition.forEach((s, pos) => {
+      if (s.kind === 'mmuNotifier') out.push({ pos, canonical: identityMemo((a: ActorSnap) => canonicalSnap(s, a)) });
     });
+    this.notifiers = out;
   }
 
   world(w: World): World {
     let actors: ActorSnap[] | null = null;
-    for (const p of this.positions) {
-      const a = w.actors[p] as ActorSnap;
-      const c = this.snap(p, a);
+    for (const { pos, canonical } of this.notifiers) {
+      const a = w.actors[pos] as ActorSnap;
+      const c = canonical(a);
       if (c === a) continue;
       actors ??= w.actors.slice();
-      actors[p] = c;
+      actors[pos] = c;
     }
     return actors === null ? w : { actors, net: w.net };
   }
+}
 
-  private snap(pos: number, a: ActorSnap): ActorSnap {
-    if (a === this.lastIn) return this.lastOut as ActorSnap;
-    const c = this.canonicalSnap(pos, a);
-    this.lastIn = a;
-    this.lastOut = c;
-    return c;
-  }
-
-  private canonicalSnap(pos: number, a: ActorSnap): ActorSnap {
-    const hit = this.cache.get(a);
-    if (hit !== undefined) return hit;
-    const n = a.context['n'] as NotifierState | undefined;
-    const canon = n === undefined || !Array.isArray(n.mms) ? null : canonicalNotifier(n);
-    const c = canon === null ? a : (this.steppers.byPosition[pos] as MachineStepper).canonical({ ...a, context: { ...a.context, n: canon } });
-    this.cache.set(a, c);
-    return c;
-  }
+function canonicalSnap(stepper: MachineStepper, a: ActorSnap): ActorSnap {
+  const n = a.context['n'] as NotifierState | undefined;
+  const canon = n === undefined || !Array.isArray(n.mms) ? null : canonicalNotifier(n);
+  return canon === null ? a : stepper.canonical({ ...a, context: { ...a.context, n: canon } });
 }

@@ -1,5 +1,6 @@
 import type { CpuOp, GpuOp, KernelState, Vpn, World } from '../domain/index.js';
 import { readWord, type WordRead } from './pages.js';
+import { identityMemo } from './memo.js';
 import type { Invariant, PropertyContext } from './types.js';
 import { cpuThreads, gpuChannels, gpuMmus, kernelState, type CpuThreadView, type GpuChannelView } from './view.js';
 
@@ -47,11 +48,13 @@ interface Plan {
     /** Index into the cpus-then-channels actor list, op index, added value. */
     readonly adds: ReadonlyArray<readonly [actor: number, op: number, value: number]>;
   }> | null;
+  /** The words as read through mm 0's page table, per kernel state (kernel states are few and shared). */
+  readonly reads: (k: KernelState) => readonly WordRead[];
 }
 
 function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[] }>, forks: boolean): Plan {
   // After fork a word has one value per process and the child's adds go to its own copy.
-  if (forks) return { words: null };
+  if (forks) return { words: null, reads: () => [] };
   const words = new Set<string>();
   const pages: Array<readonly [Vpn, Vpn]> = [];
   for (const a of all) for (const op of a.program) disqualifies(op, words, pages);
@@ -69,7 +72,8 @@ function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuO
       t.adds.push([ai, i, op.value]);
     });
   });
-  return { words: [...sums.entries()].map(([k, t]) => ({ ...t, init: ctx.initWords.get(k) ?? 0 })) };
+  const qualifying = [...sums.entries()].map(([k, t]) => ({ ...t, init: ctx.initWords.get(k) ?? 0 }));
+  return { words: qualifying, reads: identityMemo((k: KernelState) => qualifying.map((w) => readWord(k, 0, w.vpn, w.word))) };
 }
 
 /** The last plan per context, with the program arrays it was made from (identity-checked on use). */
@@ -88,17 +92,6 @@ function planOf(ctx: PropertyContext, cpus: readonly CpuThreadView[], chans: rea
   const p = plan(ctx, all, forks);
   plans.set(ctx, { programs: all.map((a) => a.program), plan: p });
   return p;
-}
-
-/** The plan's words as read through mm 0's page table, per kernel state (performance: kernel states are few and shared). */
-const readsOf = new WeakMap<KernelState, { readonly plan: Plan; readonly reads: readonly WordRead[] }>();
-
-function wordReads(k: KernelState, p: Plan, words: NonNullable<Plan['words']>): readonly WordRead[] {
-  const hit = readsOf.get(k);
-  if (hit !== undefined && hit.plan === p) return hit.reads;
-  const reads = words.map((w) => readWord(k, 0, w.vpn, w.word));
-  readsOf.set(k, { plan: p, reads });
-  return reads;
 }
 
 /** The word has a GPU atomic between its read and its write half (its new value is not stored yet). */
@@ -133,7 +126,7 @@ export const S2: Invariant = {
     const p = planOf(ctx, cpus, chans);
     const ws = p.words;
     if (ws === null || ws.length === 0) return null;
-    const reads = wordReads(kernelState(world), p, ws);
+    const reads = p.reads(kernelState(world));
     const nc = cpus.length;
     for (let t = 0; t < ws.length; t++) {
       const w = ws[t] as (typeof ws)[number];

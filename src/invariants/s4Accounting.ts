@@ -1,9 +1,14 @@
 import { ZERO_PFN, type KernelState, type Pfn } from '../domain/index.js';
 import { livePtes } from './pages.js';
+import { identityMemo } from './memo.js';
 import type { Invariant, PropertyContext } from './types.js';
 import { kernelState } from './view.js';
 
-const s4Memo = new WeakMap<PropertyContext, WeakMap<KernelState, string | null>>();
+/**
+ * S4 reads only the kernel state (and the era flags): its verdict is cached per kernel state
+ * object, which every world with the same `mm` snapshot shares, per context (performance).
+ */
+const verdictOf = identityMemo((ctx: PropertyContext) => identityMemo((k: KernelState) => accounting(ctx, k)));
 
 /**
  * S4 reference/mapcount accounting (domain.md §3.1, §1.3.3): for every allocated folio but the
@@ -16,21 +21,7 @@ export const S4: Invariant = {
   id: 'S4',
   title: 'reference/mapcount accounting',
   kernel: 'mm/rmap.c page_make_device_exclusive_one (5.14) / make_device_exclusive (6.15); mm/memory.c restore_exclusive_pte, zap_nonpresent_ptes',
-  state: (ctx, world) => {
-    const k = kernelState(world);
-    // S4 reads only the kernel state (and the era flags): its verdict is cached per kernel state
-    // object, which every world with the same `mm` snapshot shares (performance).
-    let memo = s4Memo.get(ctx);
-    if (memo === undefined) {
-      memo = new WeakMap();
-      s4Memo.set(ctx, memo);
-    }
-    const hit = memo.get(k);
-    if (hit !== undefined) return hit;
-    const r = accounting(ctx, k);
-    memo.set(k, r);
-    return r;
-  },
+  state: (ctx, world) => verdictOf(ctx)(kernelState(world)),
 };
 
 function accounting(ctx: PropertyContext, k: KernelState): string | null {

@@ -220,7 +220,7 @@ export function stepAt(world: World, steppers: Steppers, pos: number, netIndex: 
  */
 const deliveryIds = new Map<ActorId, Map<ActorId, StepId>>();
 
-export function deliveryId(to: ActorId, from: ActorId): StepId {
+function deliveryId(to: ActorId, from: ActorId): StepId {
   let byFrom = deliveryIds.get(to);
   if (byFrom === undefined) {
     byFrom = new Map();
@@ -234,23 +234,45 @@ export function deliveryId(to: ActorId, from: ActorId): StepId {
   return id;
 }
 
-/** Candidate step ids in a stable order: actors in world order, own step first, then senders in arrival order. */
-export function candidateSteps(world: World): StepId[] {
-  const ids: StepId[] = [];
+/**
+ * Every candidate trigger of `world`, in the stable order all steps are tried in: actors in world
+ * order, each one's own step first (`netIndex` −1), then the oldest message from each sender to
+ * it, in arrival order (`netIndex` its place in `net`). The explorer runs them by position
+ * (`stepAt`); `candidateSteps` names them.
+ */
+export function forEachCandidate(world: World, visit: (pos: number, netIndex: number) => void): void {
+  const actors = world.actors;
   const net = world.net;
-  // Few messages are in flight at once: a linear scan for earlier senders beats a Set per actor.
-  const seen: ActorId[] = [];
-  for (const a of world.actors) {
-    ids.push(a.id);
-    if (net.length === 0) continue;
-    seen.length = 0;
-    for (const m of net) {
-      if (m.to === a.id && !seen.includes(m.event.from)) {
-        seen.push(m.event.from);
-        ids.push(deliveryId(a.id, m.event.from));
-      }
+  for (let pos = 0; pos < actors.length; pos++) {
+    visit(pos, -1);
+    const id = (actors[pos] as ActorSnap).id;
+    for (let i = 0; i < net.length; i++) {
+      const m = net[i] as InFlight;
+      if (m.to === id && oldestOfSender(net, i)) visit(pos, i);
     }
   }
+}
+
+/** `net[i]` is the first message in `net` from its sender to its receiver (the one a delivery step takes). */
+function oldestOfSender(net: readonly InFlight[], i: number): boolean {
+  const m = net[i] as InFlight;
+  for (let j = 0; j < i; j++) {
+    const e = net[j] as InFlight;
+    if (e.to === m.to && e.event.from === m.event.from) return false;
+  }
+  return true;
+}
+
+/** The id of the candidate step `forEachCandidate` visits as (`pos`, `netIndex`). */
+export function candidateId(world: World, pos: number, netIndex: number): StepId {
+  const to = (world.actors[pos] as ActorSnap).id;
+  return netIndex < 0 ? to : deliveryId(to, (world.net[netIndex] as InFlight).event.from);
+}
+
+/** Candidate step ids in the stable order of `forEachCandidate`. */
+export function candidateSteps(world: World): StepId[] {
+  const ids: StepId[] = [];
+  forEachCandidate(world, (pos, netIndex) => ids.push(candidateId(world, pos, netIndex)));
   return ids;
 }
 

@@ -1,6 +1,5 @@
-import { ScenarioError } from '../scenario/index.js';
+import { InputError } from '../domain/index.js';
 import { ReplayMismatchError } from '../sched/scheduler.js';
-import { TraceError } from '../trace/format.js';
 import { UsageError, parseArgs, usageLine } from './args.js';
 import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -49,7 +48,7 @@ function report(e: unknown, io: CliIo, commands: readonly Command[]): number {
     }
     return EXIT.usage;
   }
-  if (e instanceof ScenarioError || e instanceof TraceError || e instanceof CliInputError) {
+  if (e instanceof InputError || e instanceof CliInputError) {
     io.stderr(`hmmx: ${e.message}\n`);
     return EXIT.usage;
   }

@@ -99,7 +99,7 @@ export interface Flags {
   readonly restoreWritability: 'entry' | 'can_change_pte_writable';
   /** E1: mprotect turns writable devExcl entries into readable ones. */
   readonly mprotectDowngradesEntry: boolean;
-  /** Bound of nouveau's HMM_RANGE_DEFAULT_TIMEOUT retry loops, in iterations (the 1 s timeout as a count). */
+  /** Bound of the drivers' HMM_RANGE_DEFAULT_TIMEOUT retry loops (nouveau, dmirror), in iterations (the 1 s timeout as a count). */
   readonly retryBound: number;
   readonly restoreBeforeInvalidate: boolean;
   readonly driverIgnoresInvalidate: boolean;

@@ -21,7 +21,7 @@ export class Fingerprinter {
   private readonly netByKey = new Map<string, number>([['', 0]]);
   /** Network ids of one-message networks, by message id. */
   private readonly singleNets: number[] = [];
-  /** Message ids to their content, for workers that exchange worlds. */
+  /** Message ids to their content (`decode`, and the shared ids of parallel workers). */
   readonly messages: InFlight[] = [];
   /** Message ids to their content keys (`messageKey`). */
   readonly messageKeys: string[] = [];
@@ -115,7 +115,7 @@ export class Fingerprinter {
     return id;
   }
 
-  /** The world a vector stands for (actor states by id, network by id): used by workers. */
+  /** The world a vector stands for (actor states by id, network by id). */
   decode(vec: ArrayLike<number>): World {
     const n = this.steppers.length;
     const actors = [];
@@ -127,7 +127,7 @@ export class Fingerprinter {
 }
 
 /** A message's content: its receiver and its event's JSON (equal across threads for equal messages). */
-export function messageKey(m: InFlight): string {
+function messageKey(m: InFlight): string {
   return `${m.to}\u0000${JSON.stringify(m.event)}`;
 }
 

@@ -110,8 +110,6 @@ export interface FairComponent {
   readonly stepping: number;
   /** Actors that make progress inside it (each actor that could is among them). */
   readonly progressing: number;
-  /** No step leaves the component (transition fairness). */
-  readonly closed: boolean;
 }
 
 /**
@@ -177,7 +175,7 @@ function closedComponent(g: StateGraph, channels: readonly number[], ids: StepId
     const c = inside(g, adj, comp, inSet, token, ids);
     if (!c.internal || c.leaves) continue;
     const ch = channels.find((p) => (c.pending & (1 << p)) !== 0);
-    if (ch !== undefined) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing, closed: true };
+    if (ch !== undefined) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing };
   }
   return null;
 }
@@ -209,7 +207,7 @@ function actorFairComponent(g: StateGraph, channels: readonly number[], ids: Ste
         if (!c.internal) continue;
         const starving = c.enabled & ~c.stepping;
         const stalled = c.couldProgress & ~c.progressing;
-        if (starving === 0 && stalled === 0) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing, closed: false };
+        if (starving === 0 && stalled === 0) return { channel: ch, states: comp, stepping: c.stepping, progressing: c.progressing };
         const rest = comp.filter((s) => ((g.enabled[s] as number) & starving) === 0 && ((g.progressing[s] as number) & stalled) === 0);
         if (rest.length > 0) work.push(rest);
       }
@@ -355,8 +353,9 @@ export function canFinish(target: ExploreTarget, world: World, channel: number, 
   };
   if (finished(world)) return true;
   const norm = normaliser(target);
-  store.add(vec, fp.encode(norm(world), vec), -1, 0);
-  let frontier = [norm(world)];
+  const start = norm(world);
+  store.add(vec, fp.encode(start, vec), -1, 0);
+  let frontier = [start];
   while (frontier.length > 0) {
     const next: World[] = [];
     for (const w of frontier) {

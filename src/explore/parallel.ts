@@ -127,7 +127,8 @@ class Pool {
 /**
  * `--workers N`: the same exploration split over worker threads. bfs: level by level, the workers
  * insert successors into one shared visited set (sharedTables.ts) over ids they agree on
- * (globalIds.ts); each expands the states it inserted. Every distinct state is stored once,
+ * (globalIds.ts), then claim the next level's state ids in chunks and rebuild each world from its
+ * vector. Every distinct state is stored once,
  * whoever reaches it first, so the verdict and the distinct-state count are those of one worker.
  * random and pct: execution i runs on worker i mod N; the first violating execution is the same
  * as with one worker. The counterexample is rebuilt on the main thread and replayed there.

@@ -8,9 +8,9 @@ import { packVector, unpackVector } from './store.js';
  * - `SharedIntern`: strings (actor-state keys, messages, networks, step ids) to dense global ids.
  *   Each worker interns a local id once and caches the answer, so the lock is taken rarely.
  * - `SharedStore`: the visited set over vectors of global ids, with parents and choices. Workers
- *   insert concurrently (a slot is claimed by compare-and-swap); whoever inserts a state expands
- *   it, so no world ever travels between threads. It only grows between levels (`reserve`), when
- *   no worker is inserting.
+ *   insert concurrently (a slot is claimed by compare-and-swap); a level's new states are one id
+ *   range, which workers claim in chunks and rebuild from their vectors, so no world object
+ *   travels between threads. It only grows between levels (`reserve`), when no worker is inserting.
  */
 
 /** Bytes reserved (address space only) for a growable buffer; pages are committed as it grows. */

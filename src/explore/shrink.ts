@@ -60,8 +60,8 @@ export interface ShrinkOptions {
  * one. Otherwise three passes, each candidate kept only when its replay still violates the same
  * property:
  * 1. shortcuts: from each world on the path, jump to the furthest later world of the path that
- *    one enabled step reaches (one step per world: cheap, and it removes most detours of a
- *    depth-first path);
+ *    a small breadth-first look-ahead reaches (a few steps, a few hundred worlds: cheap, and it
+ *    removes most detours of a depth-first path);
  * 2. drop chunks of steps, halving the chunk size down to one step (delta debugging);
  * 3. move single steps earlier (to the front, or one place), which often lets pass 2 drop more.
  * A lasso keeps its cycle and shrinks its prefix, keeping a candidate prefix when it still
@@ -106,7 +106,10 @@ export function shrink(target: ExploreTarget, cx: Counterexample, opts: ShrinkOp
   // A step property is about the last step itself: keep it, shortcut the way to the world it leaves.
   const cut = shortcut(target, best, best.length - 1, keyOf);
   const withLast = [...cut, ...best.slice(best.length - 1)];
-  if (withLast.length < best.length && fits(withLast) >= 0) best = withLast.slice(0, fits(withLast));
+  if (withLast.length < best.length) {
+    const n = fits(withLast);
+    if (n >= 0) best = withLast.slice(0, n);
+  }
   const choices = minimise(best, fits);
   const r = replayViolation(target, choices);
   return r === null ? cx : { violation: r.violation, choices: choices.slice(0, r.length) };

@@ -87,7 +87,8 @@ export class StateStore {
   /**
    * Table entries are `tag | id`: the id in the low `idBits` bits (ids stay below the table
    * length, since the table is at most half full before it grows), and as many hash bits above
-   * the slot bits as fit below the sign bit (−1 marks an empty slot). No extra memory per state.
+   * the slot bits as fit below the sign bit (−1 marks an empty slot), so most probes past other
+   * states read nothing but the table.
    */
   private tagOf(hash: number): number {
     return ((hash >>> this.idBits) << this.idBits) & this.tagMask;

@@ -20,7 +20,7 @@ export const OP_EXPECTATION: Invariant = {
     const cpus = cpuThreads(world);
     const chans = gpuChannels(world);
     if (cpus.every((a) => a.expectFailures.length === 0) && chans.every((a) => a.expectFailures.length === 0)) return null;
-    const failures = [...cpuThreads(world), ...gpuChannels(world)].flatMap((a) => a.expectFailures.map((f) => describe(a.id, f)));
+    const failures = [...cpus, ...chans].flatMap((a) => a.expectFailures.map((f) => describe(a.id, f)));
     return failures.length === 0 ? null : failures.join('; ');
   },
 };

@@ -45,10 +45,7 @@ export interface Trace {
   readonly steps?: readonly TraceStep[];
 }
 
-/**
- * A trace file that cannot be read, parsed or validated: the same shape as `ScenarioError`
- * (file, JSON path, detail), so the CLI reports both alike and exits 2.
- */
+/** A trace file that cannot be read, parsed or validated (file, JSON path, detail): exit 2. */
 export class TraceError extends InputError {
   override readonly name = 'TraceError';
 }

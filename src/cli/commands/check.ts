@@ -94,11 +94,12 @@ export const checkCommand: Command = {
     const seconds = (performance.now() - start) / 1000;
     progress.done();
 
+    // The seed a random or pct run used (walk.ts's default 0); none for bfs and dfs.
+    const seed = strategy === 'random' || strategy === 'pct' ? (args.int('seed') ?? 0) : undefined;
     const cx = result.counterexample;
     let trace: Trace | null = null;
     let text: readonly string[] = [];
     if (cx !== undefined) {
-      const seed = strategy === 'random' || strategy === 'pct' ? (args.int('seed') ?? 0) : undefined;
       const rendered = renderCounterexample(model, scenario, choice, result, arg, liveness === undefined ? null : liveness === 'on', seed);
       trace = rendered.trace;
       text = rendered.lines;
@@ -111,7 +112,7 @@ export const checkCommand: Command = {
       io.stdout(`${JSON.stringify(jsonOf(scenario, choice, result, seconds, cx === undefined ? null : traceFile, expectNote))}\n`);
     } else {
       const lines = [
-        headerLine(scenario, choice, strategy === 'random' || strategy === 'pct' ? (args.int('seed') ?? 0) : undefined),
+        headerLine(scenario, choice, seed),
         statsLine(result, seconds),
         ...text,
         // A printed counterexample ends with the summary's own verdict line.

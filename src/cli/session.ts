@@ -3,7 +3,7 @@ import { UnknownInvariantError, checkFinalExpectations, selectInvariants, type V
 import { buildModel, wordAddr, type Model } from '../runtime/build.js';
 import type { RunResult } from '../runtime/run.js';
 import { ScenarioError, resolveScenario, type Catalogue, type Scenario } from '../scenario/index.js';
-import { TraceError, decodeTrace, type Trace, type TraceStep } from '../trace/format.js';
+import { TRACE_FORMAT, TraceError, decodeTrace, type Trace, type TraceStep } from '../trace/format.js';
 import { renderLayout, renderLog } from '../trace/render.js';
 import type { ExecOptions } from '../trace/replay.js';
 import { renderSummary, type Verdict } from '../trace/summary.js';
@@ -104,11 +104,20 @@ export function headerLine(scenario: Scenario, choice: ModelChoice, seed: number
   return `scenario ${scenario.name}  variant ${choice.variant}  mutations ${muts}${seed === undefined ? '' : `  seed ${seed}`}`;
 }
 
-/** The whole report of one execution: header, layout, the step log and the summary. */
-export function renderExecution(model: Model, r: RunResult, verdict: Verdict, header: string): {
-  readonly text: string;
-  readonly log: readonly string[];
-} {
+/** Printed before the step where a liveness lasso's cycle starts. */
+const CYCLE_MARK = '  ----- the cycle starts here: the steps below repeat forever -----';
+
+/**
+ * The whole report of one execution: the header lines, the layout, the step log (with a marker
+ * where a lasso's cycle starts) and the summary; `run`, `explain` and `check` print it alike.
+ */
+export function renderExecution(
+  model: Model,
+  r: RunResult,
+  verdict: Verdict,
+  header: readonly string[],
+  cycleStart?: number,
+): { readonly text: string; readonly log: readonly string[] } {
   const log = renderLog(model.layout, model.initial, r.steps);
   const summary = renderSummary({
     layout: model.layout,
@@ -118,19 +127,24 @@ export function renderExecution(model: Model, r: RunResult, verdict: Verdict, he
     expect: model.scenario.expect,
     verdict,
   });
-  const lines = [header, ...renderLayout(model.layout), '', ...log, '', ...summary];
+  const body = log.flatMap((line, i) => (i === cycleStart ? [CYCLE_MARK, line] : [line]));
+  const lines = [...header, ...renderLayout(model.layout), '', ...body, '', ...summary];
   return { text: `${lines.join('\n')}\n`, log };
 }
 
-export function traceOf(model: Model, choice: ModelChoice, r: RunResult, verdict: Verdict, log: readonly string[], seed?: number): Trace {
+/** A lasso's shape in a trace: where its cycle starts and the fairness it is fair under. */
+export type LassoShape = Pick<Trace, 'cycleStart' | 'fairness'>;
+
+export function traceOf(model: Model, choice: ModelChoice, r: RunResult, verdict: Verdict, log: readonly string[], seed?: number, lasso: LassoShape = {}): Trace {
   const steps: TraceStep[] = r.steps.map((s, i) => ({ id: s.id, log: log[i] ?? '' }));
   return {
-    format: 'hmmx-trace/1',
+    format: TRACE_FORMAT,
     scenario: model.scenario,
     variant: choice.variant,
     mutations: choice.mutations,
     ...(seed === undefined ? {} : { seed }),
     choices: r.steps.map((s) => s.id),
+    ...lasso,
     end: r.end,
     ...(verdict.kind === 'violation' ? { violation: { invariant: verdict.invariant, message: verdict.message } } : {}),
     steps,

@@ -112,6 +112,11 @@ export function renderActors(world: World): readonly string[] {
   return ['actors:', ...rows.map(([id, o]) => `  ${id.padEnd(w)}  ${o}`)];
 }
 
+/** Whether `verdict` is the one the scenario's `expect.verdict` (and `expect.invariant`) names. */
+export function expectMet(expect: Expect, verdict: Verdict): boolean {
+  return verdict.kind === expect.verdict && (expect.invariant === undefined || verdict.kind !== 'violation' || verdict.invariant === expect.invariant);
+}
+
 /** The scenario's `expect`: final words read through mm 0, the verdict and the property. */
 export function renderExpect(layout: Layout, world: World, expect: Expect | undefined, verdict: Verdict): readonly string[] {
   if (expect === undefined) return [];
@@ -135,7 +140,7 @@ export function renderExpect(layout: Layout, world: World, expect: Expect | unde
   if (expect.verdict !== undefined) {
     const want = expect.verdict === 'violation' && expect.invariant !== undefined ? `violation ${expect.invariant}` : expect.verdict;
     const got = verdict.kind === 'violation' ? `violation ${verdict.invariant}` : verdict.kind;
-    const same = verdict.kind === expect.verdict && (expect.invariant === undefined || verdict.kind !== 'violation' || verdict.invariant === expect.invariant);
+    const same = expectMet(expect, verdict);
     let note = 'FAILED';
     if (same) note = 'ok';
     else if (verdict.kind === 'incomplete') note = 'not reached';

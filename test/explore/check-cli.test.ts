@@ -122,6 +122,16 @@ describe('hmmx check', () => {
     const replay = new FakeIo();
     replay.files.set('/tmp/lasso.json', text);
     expect(runCli(['replay', '/tmp/lasso.json'], replay)).toBe(1);
+    // explain prints the log check printed, the cycle marked before the same step.
+    const explain = new FakeIo();
+    explain.files.set('/tmp/lasso.json', text);
+    expect(runCli(['explain', '/tmp/lasso.json'], explain)).toBe(0);
+    const mark = 'the cycle starts here';
+    const after = (out: string): string => out.slice(out.indexOf(mark)).split('\n')[1] ?? '';
+    const printed = check('svm-atomic-basic', '--fairness', 'actor', '--trace', '/tmp/l2.json').io.out;
+    expect(explain.out).toContain(mark);
+    expect(after(printed)).toMatch(/^\[ *\d+\] /);
+    expect(after(explain.out)).toBe(after(printed));
     // A lasso whose cycle does not close does not fit the model.
     const broken = new FakeIo();
     const t = JSON.parse(text) as { choices: string[]; steps?: unknown };

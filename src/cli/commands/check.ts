@@ -1,19 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { explore, STRATEGIES, targetOf, type ExploreOptions, type ExploreResult, type Progress, type Strategy } from '../../explore/index.js';
 import { FAIRNESS, type Fairness } from '../../explore/liveness.js';
-import { livenessInvariants } from '../../explore/traces.js';
 import { exploreParallel } from '../../explore/parallel.js';
 import { grouped, progressBar, progressLine } from '../../explore/progress.js';
 import type { Model } from '../../runtime/build.js';
 import type { Scenario } from '../../scenario/index.js';
-import { encodeTrace, type Trace } from '../../trace/format.js';
-import { renderLayout, renderLog } from '../../trace/render.js';
-import { replayChoices } from '../../trace/replay.js';
-import { renderSummary, type Verdict } from '../../trace/summary.js';
+import { ReplayMismatchError } from '../../sched/scheduler.js';
+import { TRACE_FORMAT, encodeTrace, type Trace } from '../../trace/format.js';
+import { expectMet } from '../../trace/summary.js';
 import type { Command } from '../command.js';
 import type { CliIo } from '../io.js';
-import { build, execOptions, exitOf, headerLine, loadScenario, type ModelChoice } from '../session.js';
+import { build, execOptions, exitOf, headerLine, loadScenario, renderExecution, traceOf, type ModelChoice } from '../session.js';
 import { MODEL_FLAGS, modelChoice } from './flags.js';
+import { replayTrace, type Replayed } from './traceSession.js';
 import { checkTraceTarget, writeTrace } from './traceTarget.js';
 
 /** Runs shorter than this print no progress. */
@@ -97,13 +96,14 @@ export const checkCommand: Command = {
     // The seed a random or pct run used (walk.ts's default 0); none for bfs and dfs.
     const seed = strategy === 'random' || strategy === 'pct' ? (args.int('seed') ?? 0) : undefined;
     const cx = result.counterexample;
-    let trace: Trace | null = null;
-    let text: readonly string[] = [];
-    if (cx !== undefined) {
-      const rendered = renderCounterexample(model, scenario, choice, result, arg, liveness === undefined ? null : liveness === 'on', seed);
-      trace = rendered.trace;
-      text = rendered.lines;
-      writeTrace(traceFile, encodeTrace(trace), io);
+    const stats = [headerLine(scenario, choice, seed), statsLine(result, seconds)];
+    let report: string;
+    if (cx === undefined) {
+      report = `${[...stats, verdictText(result)].join('\n')}\n`;
+    } else {
+      const written = counterexampleTrace(model, choice, result, traceFile, seed, stats);
+      report = `${written.text}\n`;
+      writeTrace(traceFile, encodeTrace(written.trace), io);
     }
     // The scenario's expectation is about the model it names; with other mutations it says nothing.
     const ownMutations = [...choice.mutations].sort().join() === [...scenario.mutations].sort().join();
@@ -111,15 +111,7 @@ export const checkCommand: Command = {
     if (args.bool('json')) {
       io.stdout(`${JSON.stringify(jsonOf(scenario, choice, result, seconds, cx === undefined ? null : traceFile, expectNote))}\n`);
     } else {
-      const lines = [
-        headerLine(scenario, choice, seed),
-        statsLine(result, seconds),
-        ...text,
-        // A printed counterexample ends with the summary's own verdict line.
-        ...(cx === undefined ? [verdictText(result)] : []),
-        ...(expectNote === null ? [] : [expectNote.text]),
-      ];
-      io.stdout(`${lines.join('\n')}\n`);
+      io.stdout(`${report}${expectNote === null ? '' : `${expectNote.text}\n`}`);
       if (cx !== undefined) io.stderr(`hmmx: counterexample trace written to ${traceFile} (replay it with: hmmx replay ${traceFile})\n`);
     }
     return exitOf(result.verdict);
@@ -169,12 +161,12 @@ interface ExpectNote {
 
 /** The scenario's `expect.verdict` (and `expect.invariant`) against what check found. */
 function expectation(scenario: Scenario, r: ExploreResult): ExpectNote | null {
-  const want = scenario.expect?.verdict;
-  if (want === undefined || r.verdict === 'incomplete') return null;
-  const inv = scenario.expect?.invariant;
-  const matches = want === r.verdict && (inv === undefined || r.counterexample?.violation.invariant === inv);
-  const wanted = inv === undefined ? want : `${want} of ${inv}`;
-  return { verdict: want, matches, text: `expected by the scenario: ${wanted} — ${matches ? 'as found' : 'NOT what was found'}` };
+  const want = scenario.expect;
+  if (want?.verdict === undefined || r.verdict === 'incomplete') return null;
+  const v = r.counterexample?.violation;
+  const matches = expectMet(want, v === undefined ? { kind: 'pass' } : { kind: 'violation', ...v });
+  const wanted = want.invariant === undefined ? want.verdict : `${want.verdict} of ${want.invariant}`;
+  return { verdict: want.verdict, matches, text: `expected by the scenario: ${wanted} — ${matches ? 'as found' : 'NOT what was found'}` };
 }
 
 function jsonOf(scenario: Scenario, choice: ModelChoice, r: ExploreResult, seconds: number, trace: string | null, expect: ExpectNote | null): object {
@@ -209,47 +201,45 @@ function jsonOf(scenario: Scenario, choice: ModelChoice, r: ExploreResult, secon
 }
 
 /**
- * The counterexample replayed through the runtime (as `hmmx replay` will) and printed as the
- * kernel-style log `run` prints, with a marker where a lasso's cycle starts.
+ * The counterexample as a trace, replayed exactly as `hmmx replay` will replay the file, and its
+ * report: `stats`, then what the counterexample is, then the kernel-style log `run` prints (a
+ * lasso's cycle marked) and the summary. A counterexample the runtime does not reproduce is a bug
+ * in the model (exit 4), not in the user's input.
  */
-function renderCounterexample(
+export function counterexampleTrace(
   model: Model,
-  scenario: Scenario,
   choice: ModelChoice,
   r: ExploreResult,
   file: string,
-  liveness: boolean | null,
   seed: number | undefined,
-): { trace: Trace; lines: readonly string[] } {
+  stats: readonly string[],
+): { readonly trace: Trace; readonly text: string } {
   const cx = r.counterexample;
   if (cx === undefined) throw new Error('no counterexample');
-  const base = execOptions(scenario, file);
-  const checked = liveness ?? true ? livenessInvariants(liveness === true ? { ...scenario.check, liveness: true } : scenario.check) : [];
-  const run = replayChoices(model, cx.choices, { ...base, invariants: [...base.invariants, ...checked] });
-  const violation = { invariant: cx.violation.invariant, message: cx.violation.message };
-  const verdict: Verdict = { kind: 'violation', ...violation };
-  const log = renderLog(model.layout, model.initial, run.steps);
-  const end = cx.violation.invariant === 'deadlock' ? 'deadlock' : 'violation';
-  const summary = renderSummary({ layout: model.layout, final: run.final, end, steps: run.steps.length, expect: model.scenario.expect, verdict });
-  const shape =
-    cx.cycleStart === undefined
-      ? `counterexample: ${cx.choices.length} steps${r.strategy === 'bfs' ? ' (a shortest one)' : ' (shrunk)'}`
-      : `counterexample: a lasso of ${cx.cycleStart} steps, then a ${cx.choices.length - cx.cycleStart}-step cycle that repeats forever`;
-  const body = log.flatMap((line, i) => (i === cx.cycleStart ? ['  ----- the cycle starts here: the steps below repeat forever -----', line] : [line]));
-  const trace: Trace = {
-    format: 'hmmx-trace/1',
+  const lasso = cx.cycleStart === undefined ? {} : { cycleStart: cx.cycleStart, ...(cx.fairness === undefined ? {} : { fairness: cx.fairness }) };
+  const found: Trace = {
+    format: TRACE_FORMAT,
     scenario: model.scenario,
     variant: choice.variant,
     mutations: choice.mutations,
     ...(seed === undefined ? {} : { seed }),
     choices: cx.choices,
-    ...(cx.cycleStart === undefined ? {} : { cycleStart: cx.cycleStart }),
-    ...(cx.cycleStart === undefined || cx.fairness === undefined ? {} : { fairness: cx.fairness }),
-    end,
-    violation,
-    steps: cx.choices.map((id, i) => ({ id, log: log[i] ?? '' })),
+    ...lasso,
+    violation: cx.violation,
   };
-  return { trace, lines: ['', shape, ...renderLayout(model.layout), '', ...body, '', ...summary, ''] };
+  let replayed: Replayed;
+  try {
+    replayed = replayTrace(found, file, model);
+  } catch (e) {
+    if (e instanceof ReplayMismatchError) throw new Error(`the counterexample does not replay on the runtime: ${e.message}`);
+    throw e;
+  }
+  const shape =
+    cx.cycleStart === undefined
+      ? `counterexample: ${cx.choices.length} steps${r.strategy === 'bfs' ? ' (a shortest one)' : ' (shrunk)'}`
+      : `counterexample: a lasso of ${cx.cycleStart} steps, then a ${cx.choices.length - cx.cycleStart}-step cycle that repeats forever`;
+  const out = renderExecution(model, replayed.result, replayed.verdict, [...stats, '', shape], cx.cycleStart);
+  return { trace: traceOf(model, choice, replayed.result, replayed.verdict, out.log, seed, lasso), text: out.text };
 }
 
 /** Progress on stderr for runs longer than a second: a redrawn bar on a terminal, plain lines otherwise. */

@@ -18,7 +18,7 @@ export const explainCommand: Command = {
   run(args, { io }) {
     const path = args.positionals[0] as string;
     const { trace, model, result, verdict } = replayTraceFile(path, io);
-    io.stdout(renderExecution(model, result, verdict, headerLine(trace.scenario, trace, trace.seed)).text);
+    io.stdout(renderExecution(model, result, verdict, [headerLine(trace.scenario, trace, trace.seed)], trace.cycleStart).text);
     return EXIT.pass;
   },
 };

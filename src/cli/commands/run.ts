@@ -40,7 +40,7 @@ export const runCommand: Command = {
     const maxSteps = args.int('max-steps') ?? DEFAULT_MAX_STEPS;
     const r = execute(model, randomScheduler(seed), maxSteps, opts);
     const verdict = verdictOf(model, r, maxSteps);
-    const out = renderExecution(model, r, verdict, headerLine(scenario, choice, seed));
+    const out = renderExecution(model, r, verdict, [headerLine(scenario, choice, seed)]);
     if (traceFile !== undefined) {
       writeTrace(traceFile, encodeTrace(traceOf(model, choice, r, verdict, out.log, seed)), io);
     }

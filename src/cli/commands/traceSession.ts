@@ -16,15 +16,20 @@ export interface Replayed {
   readonly verdict: Verdict;
 }
 
-/**
- * Loads a trace and re-executes its choices on its own scenario, variant and mutations. The run
- * must come out as recorded: same length, same end, same violation (invariant and message);
- * anything else is a `ReplayMismatchError` (the trace does not fit this model: exit 2).
- */
+/** Loads a trace file and replays it (`replayTrace`). */
 export function replayTraceFile(path: string, io: CliIo): Replayed {
-  const trace = loadTrace(path, io);
+  return replayTrace(loadTrace(path, io), path);
+}
+
+/**
+ * Re-executes a trace's choices on its own scenario, variant and mutations (on `built`, when the
+ * caller has that model already). The run must come out as recorded: same length, same end, same
+ * violation (invariant and message); anything else is a `ReplayMismatchError` (the trace does
+ * not fit this model: exit 2). `hmmx check` replays its counterexample here before writing it.
+ */
+export function replayTrace(trace: Trace, path: string, built?: Model): Replayed {
   const { model, opts } = inTrace(path, () => {
-    const m = build(trace.scenario, { variant: trace.variant, mutations: trace.mutations }, path);
+    const m = built ?? build(trace.scenario, { variant: trace.variant, mutations: trace.mutations }, path);
     const o = execOptions(trace.scenario, path);
     // A `hmmx check` trace of gpu-progress replays with the property check added (src/explore/traces.ts).
     return { model: m, opts: trace.violation?.invariant === 'gpu-progress' ? { ...o, invariants: [...o.invariants, ...livenessInvariants({ ...trace.scenario.check, liveness: true })] } : o };

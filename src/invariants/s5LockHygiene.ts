@@ -1,18 +1,7 @@
-import type { ActorId, KernelState, World } from '../domain/index.js';
-import { identityMemo } from './memo.js';
+import type { ActorId, World } from '../domain/index.js';
+import { heldKernelLocks } from './locks.js';
 import type { Invariant } from './types.js';
-import {
-  cpuThreadOfSnap,
-  cpuThreads,
-  dmirrorOfSnap,
-  dmirrors,
-  findActor,
-  gpuChannelOfSnap,
-  gpuChannels,
-  kernelState,
-  nouveauDrivers,
-  nouveauOfSnap,
-} from './view.js';
+import { cpuThreadOfSnap, dmirrorOfSnap, dmirrors, findActor, gpuChannelOfSnap, kernelState, nouveauDrivers, nouveauOfSnap } from './view.js';
 
 /**
  * Why `id` can no longer release anything, or undefined when it still can (or is no thread,
@@ -41,32 +30,6 @@ function cannotRelease(world: World, id: ActorId): string | undefined {
 }
 
 /**
- * What S5 asks of the kernel's locks, in report order: a self-wait (holder null: always a
- * violation), or a lock whose holder must still be able to release it. Per kernel state
- * (performance: kernel states are few and shared by many worlds, and most hold no lock).
- */
-interface LockCheck {
-  readonly holder: ActorId | null;
-  readonly message: (why: string) => string;
-}
-
-const kernelLockChecks = identityMemo((k: KernelState): readonly LockCheck[] => {
-  const out: LockCheck[] = [];
-  for (const f of k.folios) {
-    const locked = f.locked;
-    if (locked === null) continue;
-    if (f.waiters.includes(locked)) out.push({ holder: null, message: () => `${locked} waits on the lock of pfn ${f.pfn}, which it holds itself` });
-    out.push({ holder: locked, message: (why) => `pfn ${f.pfn} is locked by ${locked}, but ${why}: the folio lock leaked` });
-  }
-  for (const m of k.mms) {
-    for (const r of m.mmapLock.readers) out.push({ holder: r, message: (why) => `mm ${m.id} mmap_lock is held for read by ${r}, but ${why}: the mmap_lock leaked` });
-    const w = m.mmapLock.writer;
-    if (w !== null) out.push({ holder: w, message: (why) => `mm ${m.id} mmap_lock is held for write by ${w}, but ${why}: the mmap_lock leaked` });
-  }
-  return out;
-});
-
-/**
  * S5 lock hygiene (domain.md §3.1): every folio lock, mmap_lock and svmm->mutex taken is released on
  * every path, so none is held by an actor that has finished (thread done/killed, channel done/killed)
  * or by a driver whose work has returned; and nobody sleeps on a folio lock it holds itself. The
@@ -79,22 +42,23 @@ export const S5: Invariant = {
   title: 'lock hygiene: no lock held by a finished actor or idle driver; no self-wait',
   kernel: 'drivers/gpu/drm/nouveau/nouveau_svm.c nouveau_atomic_range_fault; mm/filemap.c __folio_lock_or_retry; lib/test_hmm.c dmirror_exclusive',
   state: (_ctx, world) => {
-    // Evaluated up front as before, so a world of the wrong shape fails here whatever its locks.
-    cpuThreads(world);
-    gpuChannels(world);
-    nouveauDrivers(world);
-    dmirrors(world);
-    for (const c of kernelLockChecks(kernelState(world))) {
-      if (c.holder === null) return c.message('');
-      const why = cannotRelease(world, c.holder);
-      if (why !== undefined) return c.message(why);
+    // The drivers' views up front, so a driver of the wrong shape fails here whatever the locks.
+    const drivers = nouveauDrivers(world);
+    const mirrors = dmirrors(world);
+    for (const l of heldKernelLocks(kernelState(world))) {
+      if (l.kind === 'folio' && l.selfWait) return `${l.holder} waits on the lock of pfn ${l.pfn}, which it holds itself`;
+      const why = cannotRelease(world, l.holder);
+      if (why === undefined) continue;
+      return l.kind === 'folio'
+        ? `pfn ${l.pfn} is locked by ${l.holder}, but ${why}: the folio lock leaked`
+        : `mm ${l.mm} mmap_lock is held for ${l.mode} by ${l.holder}, but ${why}: the mmap_lock leaked`;
     }
-    for (const d of nouveauDrivers(world)) {
+    for (const d of drivers) {
       const owner = d.svmmMutex === 'worker' ? d.id : d.svmmMutex;
       const why = owner === null ? undefined : cannotRelease(world, owner);
       if (why !== undefined) return `${d.id} svmm->mutex is held by ${d.svmmMutex}, but ${why}: the mutex leaked`;
     }
-    for (const d of dmirrors(world)) {
+    for (const d of mirrors) {
       const why = d.mutex === null ? undefined : cannotRelease(world, d.mutex);
       if (why !== undefined) return `${d.id} dmirror->mutex is held by ${d.mutex}, but ${why}: the mutex leaked`;
     }

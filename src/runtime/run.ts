@@ -1,4 +1,5 @@
 import type { ActorSnap, KernelState, World } from '../domain/index.js';
+import { heldKernelLocks } from '../invariants/locks.js';
 import type { Invariant, PropertyContext, Violation } from '../invariants/types.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Model } from './build.js';
@@ -72,11 +73,8 @@ function heldLocks(world: World): string[] {
   const held: string[] = [];
   for (const a of world.actors) {
     if (a.kind !== 'kernelMm') continue;
-    const k = a.context['k'] as KernelState;
-    for (const f of k.folios) if (f.locked !== null) held.push(`folio ${f.pfn} locked by ${f.locked}`);
-    for (const mm of k.mms) {
-      if (mm.mmapLock.writer !== null) held.push(`mm ${mm.id} mmap_lock held for write by ${mm.mmapLock.writer}`);
-      for (const r of mm.mmapLock.readers) held.push(`mm ${mm.id} mmap_lock held for read by ${r}`);
+    for (const l of heldKernelLocks(a.context['k'] as KernelState)) {
+      held.push(l.kind === 'folio' ? `folio ${l.pfn} locked by ${l.holder}` : `mm ${l.mm} mmap_lock held for ${l.mode} by ${l.holder}`);
     }
   }
   return held;

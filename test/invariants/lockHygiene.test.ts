@@ -1,5 +1,6 @@
-import type { Mm } from '../../src/domain/index.js';
+import type { ActorSnap, Mm } from '../../src/domain/index.js';
 import { S5 } from '../../src/invariants/index.js';
+import { deadlockOf } from '../../src/runtime/run.js';
 import { V, channelActor, cpuActor, ctxFor, devExcl, dmirrorActor, folio, kernelActor, mm, mmuActor, nouveauActor, withActor, world, zeroPage } from './fixtures.js';
 import type { Folio, StateValue } from '../../src/domain/index.js';
 
@@ -64,5 +65,16 @@ describe('S5 lock hygiene', () => {
 
   it('fails: an actor waits on a folio it holds itself', () => {
     expect(check(w(folio(1, { locked: 'cpu0', waiters: ['cpu0'] })))).toBe('cpu0 waits on the lock of pfn 1, which it holds itself');
+  });
+});
+
+describe('deadlockOf lists the held locks as S5 sees them', () => {
+  it('names each folio lock and mmap_lock with its holder, lockdep-style', () => {
+    const stuck: ActorSnap = { id: 'cpu0', kind: 'cpuThread', value: 'faulting', context: { self: 'cpu0', out: [] } };
+    const k = kernelActor([mm(0, {}, { mmapLock: { readers: ['cpu0'], writer: null } }), mm(1, {}, { mmapLock: { readers: [], writer: 'cpu1' } })], [zeroPage, folio(1, { locked: 'gpu0' })]);
+    const dl = deadlockOf(world(k, stuck));
+    expect(dl?.message).toBe(
+      'no step is enabled but cpu0 ("faulting") cannot finish; held: folio 1 locked by gpu0, mm 0 mmap_lock held for read by cpu0, mm 1 mmap_lock held for write by cpu1',
+    );
   });
 });

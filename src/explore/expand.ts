@@ -1,5 +1,4 @@
-import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type ActorSnap, type InFlight, type World } from '../domain/index.js';
-import type { MachineStepper } from '../runtime/xstateStep.js';
+import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type InFlight, type World } from '../domain/index.js';
 import { candidateId, candidateSteps, forEachCandidate, step, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
 
 /**
@@ -94,8 +93,6 @@ export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (i
   forEachCandidate(world, (pos, netIndex) => {
     const idx = ids.candidate(world, pos, netIndex);
     if (skip !== undefined && skip(idx)) return;
-    // An actor whose state takes no STEP cannot take its own step: skip it without running it.
-    if (netIndex < 0 && !(steppers.byPosition[pos] as MachineStepper).acceptsStep(world.actors[pos] as ActorSnap)) return;
     fp.mask = 0;
     fp.overflow = false;
     const o = stepAt(world, steppers, pos, netIndex, true, fp);

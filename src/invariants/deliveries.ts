@@ -16,42 +16,35 @@ export interface RetDelivery<K extends CallType> {
   readonly event: Extract<RetEvent, { call: K }>;
 }
 
-export function callsOf<K extends CallType>(deliveries: readonly Delivery[], type: K): readonly CallDelivery<K>[] {
-  const out: CallDelivery<K>[] = [];
-  deliveries.forEach((d, index) => {
-    if (d.mode === 'call' && d.event.type === type) out.push({ index, to: d.to, event: d.event as CallOf<K> });
-  });
-  return out;
+/** What a step property asks of most transitions, which deliver none of the calls it examines: no allocation when nothing matches. */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** The CALLs of `type` the step delivered (those `where` accepts), in delivery order. */
+export function callsOf<K extends CallType>(deliveries: readonly Delivery[], type: K, where?: (c: CallDelivery<K>) => boolean): readonly CallDelivery<K>[] {
+  let out: CallDelivery<K>[] | null = null;
+  for (let index = 0; index < deliveries.length; index++) {
+    const d = deliveries[index] as Delivery;
+    if (d.mode !== 'call' || d.event.type !== type) continue;
+    const c = { index, to: d.to, event: d.event as CallOf<K> };
+    if (where === undefined || where(c)) (out ??= []).push(c);
+  }
+  return out ?? NONE;
 }
 
-export function retsOf<K extends CallType>(deliveries: readonly Delivery[], call: K): readonly RetDelivery<K>[] {
-  const out: RetDelivery<K>[] = [];
-  deliveries.forEach((d, index) => {
-    if (d.mode === 'ret' && d.event.type === 'RET' && d.event.call === call) {
-      out.push({ index, to: d.to, event: d.event as Extract<RetEvent, { call: K }> });
-    }
-  });
-  return out;
+/** The RETs of `call` the step delivered (those `where` accepts), in delivery order. */
+export function retsOf<K extends CallType>(deliveries: readonly Delivery[], call: K, where?: (r: RetDelivery<K>) => boolean): readonly RetDelivery<K>[] {
+  let out: RetDelivery<K>[] | null = null;
+  for (let index = 0; index < deliveries.length; index++) {
+    const d = deliveries[index] as Delivery;
+    if (d.mode !== 'ret' || d.event.type !== 'RET' || d.event.call !== call) continue;
+    const r = { index, to: d.to, event: d.event as Extract<RetEvent, { call: K }> };
+    if (where === undefined || where(r)) (out ??= []).push(r);
+  }
+  return out ?? NONE;
 }
 
 /** The CALL a RET answers: the latest earlier CALL of that type from the RET's receiver to its sender. */
 export function callOfRet<K extends CallType>(deliveries: readonly Delivery[], ret: RetDelivery<K>): CallDelivery<K> | undefined {
-  const calls = callsOf(deliveries, ret.event.call as K).filter(
-    (c) => c.index < ret.index && c.to === ret.event.from && c.event.from === ret.to,
-  );
+  const calls = callsOf(deliveries, ret.event.call as K, (c) => c.index < ret.index && c.to === ret.event.from && c.event.from === ret.to);
   return calls[calls.length - 1];
-}
-
-/**
- * Whether the step delivered a CALL of `type` (or a RET of `call`): a cheap allocation-free test
- * the step properties run first, since most transitions deliver none of the calls they examine.
- */
-export function hasCall(deliveries: readonly Delivery[], type: CallType): boolean {
-  for (const d of deliveries) if (d.mode === 'call' && d.event.type === type) return true;
-  return false;
-}
-
-export function hasRet(deliveries: readonly Delivery[], call: CallType): boolean {
-  for (const d of deliveries) if (d.mode === 'ret' && d.event.type === 'RET' && d.event.call === call) return true;
-  return false;
 }

@@ -1,8 +1,10 @@
 import { formatPte } from '../domain/index.js';
-import { callsOf, hasCall } from './deliveries.js';
+import { callsOf, type CallDelivery } from './deliveries.js';
 import { pteAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState } from './view.js';
+
+const withAtomics = (c: CallDelivery<'PFNMAP'>): boolean => c.event.a;
 
 /**
  * S13 GPU atomics only on device-exclusive pages (domain.md §3.1): a PFNMAP requesting A (atomics
@@ -16,8 +18,7 @@ export const S13: Invariant = {
   title: 'GPU atomics only on device-exclusive pages',
   kernel: 'drivers/gpu/drm/nouveau/nouveau_svm.c nouveau_atomic_range_fault (NVIF_VMM_PFNMAP_V0_A); mm/rmap.c make_device_exclusive',
   step: (_ctx, before, deliveries) => {
-    if (!hasCall(deliveries, 'PFNMAP')) return null;
-    const calls = callsOf(deliveries, 'PFNMAP').filter((c) => c.event.a);
+    const calls = callsOf(deliveries, 'PFNMAP', withAtomics);
     if (calls.length === 0) return null;
     const k = kernelState(before);
     for (const c of calls) {

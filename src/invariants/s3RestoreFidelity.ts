@@ -1,5 +1,5 @@
 import { formatPte, type Flags, type Folio, type Pte, type Vma } from '../domain/index.js';
-import { callOfRet, hasRet, retsOf } from './deliveries.js';
+import { callOfRet, retsOf, type RetDelivery } from './deliveries.js';
 import { folioAt, mmById, pteAt, vmaAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState } from './view.js';
@@ -47,6 +47,8 @@ function mismatches(flags: Flags, orig: DevExcl, now: Present, vma: Vma | undefi
   return bad;
 }
 
+const restored = (r: RetDelivery<'RESTORE_EXCLUSIVE_PTE'>): boolean => r.event.result.restored;
+
 /**
  * S3 restore fidelity (domain.md §3.1): a successful RESTORE_EXCLUSIVE_PTE leaves the PTE that
  * restore_exclusive_pte (mm/memory.c) computes for the era: same pfn, old, soft-dirty and uffd-wp
@@ -59,8 +61,7 @@ export const S3: Invariant = {
   title: 'restore fidelity: the restored PTE follows restore_exclusive_pte for the era',
   kernel: 'mm/memory.c restore_exclusive_pte; mm/mprotect.c can_change_pte_writable (6.15)',
   step: (ctx, before, deliveries, after) => {
-    if (!hasRet(deliveries, 'RESTORE_EXCLUSIVE_PTE')) return null;
-    const rets = retsOf(deliveries, 'RESTORE_EXCLUSIVE_PTE').filter((r) => r.event.result.restored);
+    const rets = retsOf(deliveries, 'RESTORE_EXCLUSIVE_PTE', restored);
     if (rets.length === 0) return null;
     const kb = kernelState(before);
     const ka = kernelState(after);

@@ -1,5 +1,5 @@
 import { formatPte, pteSame } from '../domain/index.js';
-import { callsOf, hasCall } from './deliveries.js';
+import { callsOf } from './deliveries.js';
 import { pteAt } from './pages.js';
 import type { Invariant } from './types.js';
 import { kernelState } from './view.js';
@@ -14,7 +14,6 @@ export const S7: Invariant = {
   title: 'guarded restore: a restore only changes a PTE that is still pte_same(orig)',
   kernel: 'mm/memory.c remove_device_exclusive_entry (pte_offset_map_lock + pte_same before restore_exclusive_pte)',
   step: (_ctx, before, deliveries, after) => {
-    if (!hasCall(deliveries, 'RESTORE_EXCLUSIVE_PTE')) return null;
     const calls = callsOf(deliveries, 'RESTORE_EXCLUSIVE_PTE');
     if (calls.length === 0) return null;
     const kb = kernelState(before);

@@ -1,4 +1,4 @@
-import { callsOf, hasCall } from './deliveries.js';
+import { callsOf } from './deliveries.js';
 import type { Invariant } from './types.js';
 import { nouveauDriver, notifierState } from './view.js';
 
@@ -17,7 +17,6 @@ export const S9: Invariant = {
     'drivers/gpu/drm/nouveau/nouveau_svm.c nouveau_atomic_range_fault, nouveau_range_fault (mutex_lock(&svmm->mutex); ' +
     'mmu_interval_read_retry; NVIF_VMM_V0_PFNMAP); mm/mmu_notifier.c mmu_interval_read_retry',
   step: (_ctx, before, deliveries) => {
-    if (!hasCall(deliveries, 'PFNMAP')) return null;
     for (const c of callsOf(deliveries, 'PFNMAP')) {
       const d = nouveauDriver(before, c.event.from);
       if (d === undefined) continue;

@@ -1,5 +1,5 @@
 import type { ActorId, ActorSnap, Envelope, InFlight, ModelEvent, PostEvent, World } from '../domain/index.js';
-import type { MachineStepper, Transitioned } from './xstateStep.js';
+import { stepEvent, type MachineStepper, type Transitioned } from './xstateStep.js';
 
 /**
  * One definition of a step, used by run, check and replay alike.
@@ -65,20 +65,6 @@ function parseDelivery(id: StepId, lt: number): { readonly to: ActorId; readonly
   return p;
 }
 
-/**
- * One STEP event per actor id (performance): a step's trigger carries nothing but its sender, so a
- * fresh object per candidate step was pure allocation. Bounded by the number of actors.
- */
-const stepEvents = new Map<ActorId, ModelEvent>();
-
-function stepEvent(id: ActorId): ModelEvent {
-  let e = stepEvents.get(id);
-  if (e === undefined) {
-    e = { type: 'STEP', from: id };
-    stepEvents.set(id, e);
-  }
-  return e;
-}
 
 const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 
@@ -179,7 +165,14 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
  */
 export function stepAt(world: World, steppers: Steppers, pos: number, netIndex: number, record = true, footprint?: StepFootprint): StepOutcome | null {
   const net0 = world.net;
-  const to = (world.actors[pos] as ActorSnap).id;
+  const actor = world.actors[pos] as ActorSnap;
+  // An actor whose state takes no STEP cannot take its own step (performance: known per state,
+  // so most disabled own steps cost one lookup). It was asked all the same: it is touched.
+  if (netIndex < 0 && !(steppers.byPosition[pos] as MachineStepper).acceptsStep(actor)) {
+    touch(footprint, pos);
+    return null;
+  }
+  const to = actor.id;
   const event = netIndex < 0 ? stepEvent(to) : (net0[netIndex] as InFlight).event;
   curWorld = world;
   curSteppers = steppers;

@@ -52,7 +52,7 @@ interface StateEntry {
  * Each canonical snapshot carries its entry under a non-enumerable symbol (performance): the
  * explorer looks the entry up for every actor of every successor (fingerprint ids, transitions),
  * and a WeakMap lookup per access was measurable. Non-enumerable and symbol-keyed, it is invisible
- * to JSON, spreads, structured clone and deep equality; the WeakMaps remain the fallback.
+ * to JSON, spreads, structured clone and deep equality. Any other snapshot is found by content.
  */
 const ENTRY: unique symbol = Symbol('hmmx.stateEntry');
 
@@ -73,8 +73,6 @@ export class MachineStepper {
   private readonly scope: AnyActorScope;
   /** Hash-consing: one canonical ActorSnap object per distinct (value, context). */
   private readonly states = new Map<string, StateEntry>();
-  private readonly keys = new WeakMap<ActorSnap, string>();
-  private readonly entries = new WeakMap<ActorSnap, StateEntry>();
   private readonly byId: StateEntry[] = [];
   /** Object-valued context fields of snapshots rebuilt from keys, by actor, field name and JSON (`sharedField`). */
   private readonly fieldValues = new Map<string, unknown>();
@@ -130,9 +128,7 @@ export class MachineStepper {
   }
 
   keyOf(snap: ActorSnap): string {
-    const k = this.keys.get(snap);
-    if (k !== undefined) return k;
-    return this.entry(snap).snap === snap ? (this.keys.get(snap) as string) : stateKey(snap.value, snap.context);
+    return taggedEntry(snap, this)?.key ?? stateKey(snap.value, snap.context);
   }
 
   /** The stable small-integer id of a state (dense from 0, per stepper), for world fingerprints. */
@@ -160,7 +156,7 @@ export class MachineStepper {
    */
   acceptsStep(snap: ActorSnap): boolean {
     const e = taggedEntry(snap, this) ?? this.entry(snap);
-    if (e.step === undefined) e.step = this.transition(e.snap, { type: 'STEP', from: e.snap.id }) !== null;
+    if (e.step === undefined) e.step = this.transition(e.snap, stepEvent(e.snap.id)) !== null;
     return e.step;
   }
 
@@ -195,9 +191,9 @@ export class MachineStepper {
   }
 
   private entry(snap: ActorSnap): StateEntry {
-    const known = this.entries.get(snap);
+    const known = taggedEntry(snap, this);
     if (known !== undefined) return known;
-    const k = this.keys.get(snap) ?? stateKey(snap.value, snap.context);
+    const k = stateKey(snap.value, snap.context);
     let e = this.states.get(k);
     if (e === undefined) {
       const canonical: ActorSnap = {
@@ -210,8 +206,6 @@ export class MachineStepper {
       tag(canonical, e);
       this.states.set(k, e);
       this.byId.push(e);
-      this.keys.set(canonical, k);
-      this.entries.set(canonical, e);
     }
     return e;
   }
@@ -228,8 +222,6 @@ export class MachineStepper {
       tag(snap, e);
       this.states.set(k, e);
       this.byId.push(e);
-      this.keys.set(snap, k);
-      this.entries.set(snap, e);
     }
     return e;
   }
@@ -247,7 +239,6 @@ interface TaggedEvent {
 const eventIds = new WeakMap<object, number>();
 /** Event content key → small integer; shared by all steppers (ids are only memo keys). */
 const idOfEventKey = new Map<string, number>();
-const stepEventIds = new Map<string, number>();
 
 function internEventKey(k: string): number {
   let id = idOfEventKey.get(k);
@@ -260,9 +251,8 @@ function internEventKey(k: string): number {
 
 /**
  * The memo key of an event: a small integer standing for its JSON, computed once per event object
- * (a posted or called event is the same object each time a memoized transition emits it) and kept
- * on it (`EVENT_ID`). A STEP carries nothing but its sender: every STEP object from one actor has
- * one id. Integers rather than
+ * (a posted or called event is the same object each time a memoized transition emits it, and a
+ * STEP is `stepEvent`'s one object per actor) and kept on it (`EVENT_ID`). Integers rather than
  * the JSON strings themselves (performance): a results-map lookup with a long string key compares
  * the strings character by character whenever they are equal but not the same string object.
  */
@@ -271,19 +261,26 @@ function eventId(event: ModelEvent): number {
   if (tagged !== undefined) return tagged;
   let k = eventIds.get(event);
   if (k !== undefined) return k;
-  k = event.type === 'STEP' ? stepEventId(event.from) : internEventKey(JSON.stringify(event));
+  k = internEventKey(JSON.stringify(event));
   if (Object.isExtensible(event)) Object.defineProperty(event, EVENT_ID, { value: k, enumerable: false, writable: false, configurable: false });
   else eventIds.set(event, k);
   return k;
 }
 
-function stepEventId(from: ActorId): number {
-  let sk = stepEventIds.get(from);
-  if (sk === undefined) {
-    sk = internEventKey(`STEP ${from}`);
-    stepEventIds.set(from, sk);
+/**
+ * One STEP event per actor id (performance): a step's trigger carries nothing but its sender, so a
+ * fresh object per candidate step was pure allocation, and its memo id is read off it. Bounded by
+ * the number of actors.
+ */
+const stepEvents = new Map<ActorId, ModelEvent>();
+
+export function stepEvent(id: ActorId): ModelEvent {
+  let e = stepEvents.get(id);
+  if (e === undefined) {
+    e = { type: 'STEP', from: id };
+    stepEvents.set(id, e);
   }
-  return sk;
+  return e;
 }
 
 /** The actor id is part of the context (`self`), so one key space per machine kind is safe. */

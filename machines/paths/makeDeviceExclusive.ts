@@ -56,11 +56,12 @@ function gupState(flags: Flags, next: string, notAnon?: string): MState<T> {
 }
 
 /**
- * The conversion both eras share: MMU_NOTIFY_EXCLUSIVE start, the PTL section that writes the
- * device-exclusive entry (`call`), then the end; a converted page is returned locked and
- * referenced, anything else goes to `onFail` to be unlocked and put.
+ * The MMU_NOTIFY_EXCLUSIVE window both eras open around the conversion (mm/rmap.c
+ * make_device_exclusive in 6.15, page_make_device_exclusive_one in 5.14): invalidate_range_start,
+ * the PTL section that writes the device-exclusive entry (`call`), invalidate_range_end; a
+ * converted page is returned locked and referenced, anything else goes to `onFail` to be unlocked and put.
  */
-function convertUnderNotifier(
+function mmuNotifyExclusiveWindow(
   call: 'MAKE_DEVICE_EXCLUSIVE_CONVERT' | 'PAGE_MAKE_DEVICE_EXCLUSIVE_ONE',
   state: string,
   onFail: string,
@@ -112,7 +113,7 @@ function single(flags: Flags): MState<T> {
         branches: [{ target: 'mmuNotifierInvalidateRangeStart' }],
       }),
       // mm/rmap.c make_device_exclusive(): folio_walk_start, checks, ptep_clear_flush, set_pte_at(devExcl), folio_walk_end
-      ...convertUnderNotifier('MAKE_DEVICE_EXCLUSIVE_CONVERT', 'folioWalkStart', 'folioUnlockPut'),
+      ...mmuNotifyExclusiveWindow('MAKE_DEVICE_EXCLUSIVE_CONVERT', 'folioWalkStart', 'folioUnlockPut'),
       // mm/rmap.c make_device_exclusive(): folio_unlock + folio_put, then goto retry (6.15 patch 17, no -EBUSY)
       folioUnlockPut: callState<T, 'FOLIO_UNLOCK_PUT'>({
         to: () => MM_ACTOR,
@@ -152,7 +153,7 @@ function range(flags: Flags): MState<T> {
       }),
       // mm/rmap.c page_make_device_exclusive_one(): MMU_NOTIFY_EXCLUSIVE over the folio (one page: order-0
       // folios), page_vma_mapped_walk, convert, page_remove_rmap; ok = valid && !mapcount
-      ...convertUnderNotifier('PAGE_MAKE_DEVICE_EXCLUSIVE_ONE', 'pageMakeDeviceExclusiveOne', 'unlockPagePutPage'),
+      ...mmuNotifyExclusiveWindow('PAGE_MAKE_DEVICE_EXCLUSIVE_ONE', 'pageMakeDeviceExclusiveOne', 'unlockPagePutPage'),
       // mm/rmap.c make_device_exclusive_range(): unlock_page + put_page; pages[i] = NULL
       unlockPagePutPage: callState<T, 'FOLIO_UNLOCK_PUT'>({
         to: () => MM_ACTOR,

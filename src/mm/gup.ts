@@ -1,6 +1,6 @@
 import type { KernelState, ResultOf } from '../domain/index.js';
 import type { FaultArgs } from './memory.js';
-import { accessDenied, folioOf, isZeroPfn, mmOf, pteAt, vmaLookup, withFolio, type Done } from './state.js';
+import { accessError, folioOf, isZeroPfn, mmOf, pteAt, vmaLookup, withFolio, type Done } from './state.js';
 
 /**
  * mm/gup.c for one page with FOLL_GET (+FOLL_WRITE) |FOLL_SPLIT_PMD|FOLL_TOUCH, as
@@ -16,7 +16,7 @@ export function gupFollowPage(k: KernelState, a: GupArgs): Done<KernelState, Res
   const mm = mmOf(k, a.mm);
   const vma = vmaLookup(mm, a.vpn);
   // check_vma_flags: no VMA, FOLL_WRITE without VM_WRITE (no FOLL_FORCE), or a read of !VM_READ.
-  if (accessDenied(vma, a.write)) return { k, result: { kind: 'error', errno: '-EFAULT' } };
+  if (accessError(vma, a.write)) return { k, result: { kind: 'error', errno: '-EFAULT' } };
   // 6.15 "mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs" (E2 patch 1). 5.14 misbehaved here
   // instead (the PMD split path on a hugetlb VMA); the model rejects it in both eras.
   if (vma.hugetlb) return { k, result: { kind: 'error', errno: '-EOPNOTSUPP' } };

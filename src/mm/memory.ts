@@ -1,7 +1,7 @@
 import type { Flags, Folio, KernelState, MmId, Pfn, Pte, ResultOf, Vma, Vpn } from '../domain/index.js';
 import { pteSame, ZERO_PFN } from '../domain/index.js';
 import {
-  accessDenied,
+  accessError,
   allocFolio,
   folioOf,
   folioPutOne,
@@ -33,7 +33,7 @@ export function handleMmFault(k: KernelState, a: FaultArgs): Done<KernelState, R
   const mm = mmOf(k, a.mm);
   const orig = pteAt(mm, a.vpn);
   const vma = vmaLookup(mm, a.vpn);
-  if (accessDenied(vma, a.write)) return { k, result: { action: 'sigsegv', orig } };
+  if (accessError(vma, a.write)) return { k, result: { action: 'sigsegv', orig } };
   switch (orig.kind) {
     case 'none':
       // handle_pte_fault: pte_none → do_pte_missing → do_anonymous_page (anon VMA).

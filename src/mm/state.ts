@@ -35,11 +35,10 @@ export function vmaLookup(mm: Mm, vpn: Vpn): Vma | undefined {
 }
 
 /**
- * The VMA permits no such access: none mapped, a write without VM_WRITE or a read without VM_READ.
- * The test of the arch fault handler (arch/x86/mm/fault.c access_error) and of GUP without
- * FOLL_FORCE (mm/gup.c check_vma_flags) alike.
+ * arch/x86/mm/fault.c access_error(), also mm/gup.c check_vma_flags() without FOLL_FORCE: the VMA
+ * permits no such access (none mapped, a write without VM_WRITE or a read without VM_READ).
  */
-export function accessDenied(vma: Vma | undefined, write: boolean): vma is undefined {
+export function accessError(vma: Vma | undefined, write: boolean): vma is undefined {
   return vma === undefined || (write ? !vma.write : !vma.read);
 }
 

@@ -1,5 +1,5 @@
 import { fmix, hashSeed, mix } from './fingerprint.js';
-import { packVector, unpackVector } from './store.js';
+import { packVector, tagOf, unpackVector } from './store.js';
 
 /**
  * The tables worker threads share for a parallel breadth-first search (parallel.ts): growable
@@ -192,8 +192,6 @@ export class SharedStore {
   parent!: Int32Array;
   choice!: Uint16Array;
   private arena!: Uint8Array;
-  /** log2 of the table length: the entry bits an id + 1 may need (the table is at most half full). */
-  private idBits = 0;
   private readonly scratch: Uint8Array;
   /** Whether the last `add` inserted a new state. */
   added = false;
@@ -225,7 +223,6 @@ export class SharedStore {
     this.parent = fixed(Int32Array, b.parent);
     this.choice = fixed(Uint16Array, b.choice);
     this.arena = fixed(Uint8Array, b.arena);
-    this.idBits = 31 - Math.clz32(this.table.length);
   }
 
   get size(): number {
@@ -254,22 +251,17 @@ export class SharedStore {
       const hash = this.hashes[id] as number;
       let slot = hash & mask;
       while (this.table[slot] !== 0) slot = (slot + 1) & mask;
-      this.table[slot] = this.tagOf(hash) | (id + 1);
+      this.table[slot] = tagOf(hash, mask) | (id + 1);
     }
-  }
-
-  /** The hash bits above the id's, below the sign bit (BUSY is the only negative entry). */
-  private tagOf(hash: number): number {
-    return ((hash >>> this.idBits) << this.idBits) & 0x7fffffff;
   }
 
   /** The id of the state with vector `vec` (hash `hash`), inserting it if new (`added`). */
   add(vec: ArrayLike<number>, hash: number, parent: number, choice: number): number {
     const len = this.pack(vec);
     const table = this.table;
-    // The slot bits are also the id bits (the table has 2^idBits slots).
+    // The slot bits are also the bits of id + 1 (the table is at most half full).
     const mask = table.length - 1;
-    const tag = this.tagOf(hash);
+    const tag = tagOf(hash, mask);
     let slot = hash & mask;
     for (;;) {
       const e = Atomics.load(table, slot);

@@ -10,12 +10,8 @@ export class StateStore {
   private used = 0;
   private offsets = new Uint32Array(1 << 12);
   private table: Int32Array;
+  /** The table length − 1: the slot bits of a hash, and the bits an id may need (see `tagOf`). */
   private mask: number;
-  /** log2 of the table length: the bits an id may need (see `tagOf`). */
-  private idBits: number;
-  private idMask: number;
-  /** The entry bits that hold the tag: above `idBits`, below the sign bit. */
-  private tagMask: number;
   private readonly scratch: Uint8Array;
   /** Parent state id (−1 for the initial state). */
   parent = new Int32Array(1 << 12);
@@ -31,9 +27,6 @@ export class StateStore {
     this.scratch = new Uint8Array(width * 5);
     this.table = new Int32Array(1 << 13).fill(-1);
     this.mask = this.table.length - 1;
-    this.idBits = 13;
-    this.idMask = this.mask;
-    this.tagMask = 0x7fffffff & ~this.idMask;
   }
 
   /** The id of the state with vector `vec` (hash `hash`), inserting it with `parent`/`choice` if new. */
@@ -42,16 +35,15 @@ export class StateStore {
     const s = this.scratch;
     const table = this.table;
     const mask = this.mask;
-    const idMask = this.idMask;
-    const tag = this.tagOf(hash);
+    const tag = tagOf(hash, mask);
     let slot = hash & mask;
     for (;;) {
       const e = table[slot] as number;
       if (e < 0) break;
       // The tag (hash bits above the slot's) rules out most other states in the probe chain
       // without reading their offsets and bytes: those reads were cache misses per probe.
-      if ((e & ~idMask) === tag) {
-        const id = e & idMask;
+      if ((e & ~mask) === tag) {
+        const id = e & mask;
         const start = this.offsets[id] as number;
         const end = id + 1 < this.size ? (this.offsets[id + 1] as number) : this.used;
         if (end - start === len) {
@@ -82,16 +74,6 @@ export class StateStore {
     this.added = true;
     if (this.size * 2 > table.length) this.rehash();
     return id;
-  }
-
-  /**
-   * Table entries are `tag | id`: the id in the low `idBits` bits (ids stay below the table
-   * length, since the table is at most half full before it grows), and as many hash bits above
-   * the slot bits as fit below the sign bit (−1 marks an empty slot), so most probes past other
-   * states read nothing but the table.
-   */
-  private tagOf(hash: number): number {
-    return ((hash >>> this.idBits) << this.idBits) & this.tagMask;
   }
 
   /** The vector of state `id`, unpacked into `out`. */
@@ -139,18 +121,25 @@ export class StateStore {
   private rehash(): void {
     const table = new Int32Array(this.table.length * 2).fill(-1);
     const mask = table.length - 1;
-    this.idBits++;
-    this.idMask = mask;
-    this.tagMask = 0x7fffffff & ~mask;
+    this.mask = mask;
     for (let id = 0; id < this.size; id++) {
       const hash = this.hashes[id] as number;
       let slot = hash & mask;
       while ((table[slot] as number) >= 0) slot = (slot + 1) & mask;
-      table[slot] = this.tagOf(hash) | id;
+      table[slot] = tagOf(hash, mask) | id;
     }
     this.table = table;
-    this.mask = mask;
   }
+}
+
+/**
+ * The tag of a table entry `tag | id` (here and in sharedTables.ts): the id in the low `mask` bits
+ * (ids stay below the table length, since the table is at most half full before it grows), and
+ * as many hash bits above the slot bits as fit below the sign bit (negative entries mark empty or
+ * busy slots), so most probes past other states read nothing but the table.
+ */
+export function tagOf(hash: number, mask: number): number {
+  return hash & ~mask & 0x7fffffff;
 }
 
 /** Reads a vector `packVector` wrote at `bytes[at..]` into `out[0..width)`. */

@@ -104,8 +104,57 @@ function outPositions(steppers: Steppers, r: Transitioned): readonly number[] {
   return (r.outPos = r.out.map((env) => steppers.index.get(env.to) ?? -1));
 }
 
-/** Delivers `event` to actor `to` at world position `pos`; `ek` is its memo id when known. */
-function deliver(pos: number, to: ActorId, event: ModelEvent, ek: number | undefined, mode: Delivery['mode'], depth: number): boolean {
+/**
+ * The delivery record of a posted message, kept on the in-flight message this module made for it
+ * (non-enumerable, so invisible to JSON and equality, as state entries are on snapshots).
+ */
+const DELIVERY: unique symbol = Symbol('hmmx.delivery');
+
+interface TaggedInFlight extends InFlight {
+  readonly [DELIVERY]?: Delivery;
+}
+
+function posted(to: ActorId, event: PostEvent): InFlight {
+  const m: InFlight = { to, event };
+  Object.defineProperty(m, DELIVERY, { value: { to, mode: 'post', event }, enumerable: false, writable: false, configurable: false });
+  return m;
+}
+
+/**
+ * Per message of a memoized transition, what a step records of it: the in-flight message of a
+ * post, the delivery of a call or RET. Made once per memo entry (performance: records made per
+ * step were much of the runtime's garbage); records are read-only, so steps share them.
+ */
+function outRecords(r: Transitioned): readonly (InFlight | Delivery)[] {
+  if (r.outRecords !== null) return r.outRecords;
+  const recs = r.out.map((env): InFlight | Delivery => (env.mode === 'post' ? posted(env.to, env.event as PostEvent) : { to: env.to, mode: env.mode, event: env.event }));
+  r.outRecords = recs;
+  return recs;
+}
+
+/** One delivery record per actor's own step (STEP): it carries nothing but the actor. */
+const stepDeliveries = new Map<ActorId, Delivery>();
+
+function stepDelivery(to: ActorId): Delivery {
+  let d = stepDeliveries.get(to);
+  if (d === undefined) {
+    d = { to, mode: 'step', event: stepEvent(to) };
+    stepDeliveries.set(to, d);
+  }
+  return d;
+}
+
+/** The delivery record of in-flight message `m`: its own when this module posted it. */
+function postDelivery(m: InFlight): Delivery {
+  return (m as TaggedInFlight)[DELIVERY] ?? { to: m.to, mode: 'post', event: m.event };
+}
+
+/**
+ * Delivers `rec.event` to actor `rec.to` at world position `pos`; `ek` is the event's memo id
+ * when known.
+ */
+function deliver(pos: number, rec: Delivery, ek: number | undefined, depth: number): boolean {
+  const { to, event, mode } = rec;
   if (depth > MAX_CALL_DEPTH) throw new ModelBugError(`call depth over ${MAX_CALL_DEPTH} delivering ${event.type} to ${to}`);
   const steppers = curSteppers as Steppers;
   const footprint = curFootprint;
@@ -121,18 +170,19 @@ function deliver(pos: number, to: ActorId, event: ModelEvent, ek: number | undef
   // callee, and copying the actor list for each of them was measurable per-state cost.
   curActors ??= world.actors.slice();
   curActors[pos] = r.next;
-  if (curRecord) deliveryBuf[nDeliveries++] = { to, mode, event };
+  if (curRecord) deliveryBuf[nDeliveries++] = rec;
   const out = r.out as readonly Envelope[];
   if (out.length === 0) return true;
   const outPos = outPositions(steppers, r);
+  const recs = outRecords(r);
   for (let i = 0; i < out.length; i++) {
     const env = out[i] as Envelope;
     const at = outPos[i] as number;
     if (env.mode === 'post') {
       // A post to an unknown actor fails when it is delivered, as any delivery to one does.
-      postBuf[nPosts++] = { to: env.to, event: env.event as PostEvent };
+      postBuf[nPosts++] = recs[i] as InFlight;
       if (footprint !== undefined) touch(footprint, at < 0 ? FOOTPRINT_BITS : at);
-    } else if (!deliver(at < 0 ? positionOf(steppers, env.to, env.event) : at, env.to, env.event, r.outIds[i], env.mode, depth + 1)) return false;
+    } else if (!deliver(at < 0 ? positionOf(steppers, env.to, env.event) : at, recs[i] as Delivery, r.outIds[i], depth + 1)) return false;
   }
   return true;
 }
@@ -172,8 +222,7 @@ export function stepAt(world: World, steppers: Steppers, pos: number, netIndex: 
     touch(footprint, pos);
     return null;
   }
-  const to = actor.id;
-  const event = netIndex < 0 ? stepEvent(to) : (net0[netIndex] as InFlight).event;
+  const rec = netIndex < 0 ? stepDelivery(actor.id) : postDelivery(net0[netIndex] as InFlight);
   curWorld = world;
   curSteppers = steppers;
   curActors = null;
@@ -183,7 +232,7 @@ export function stepAt(world: World, steppers: Steppers, pos: number, netIndex: 
   nDeliveries = 0;
   let ok: boolean;
   try {
-    ok = deliver(pos, to, event, undefined, netIndex < 0 ? 'step' : 'post', 0);
+    ok = deliver(pos, rec, undefined, 0);
   } finally {
     // Drop references to the world so the scratch state keeps nothing alive between steps.
     curWorld = null;

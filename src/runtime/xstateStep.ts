@@ -1,5 +1,6 @@
 import { createActor, type AnyStateMachine, type AnyMachineSnapshot, type AnyActorScope } from 'xstate';
-import type { ActorId, ActorKind, ActorSnap, Envelope, ModelEvent, StateValue } from '../domain/index.js';
+import type { ActorId, ActorKind, ActorSnap, Envelope, InFlight, ModelEvent, StateValue } from '../domain/index.js';
+import type { Delivery } from './stepTypes.js';
 
 /**
  * Pure transitions of one machine, paying XState's cost once per distinct (state, event).
@@ -15,6 +16,8 @@ export interface Transitioned {
   /** World positions of the `out` receivers under actor index `outPosIndex`, filled in by the runtime's step. */
   outPos: readonly number[] | null;
   outPosIndex: ReadonlyMap<ActorId, number> | null;
+  /** What the runtime's step records of each `out` message, filled in by it once per memo entry. */
+  outRecords: readonly (InFlight | Delivery)[] | null;
 }
 
 const EMPTY_OUT: readonly Envelope[] = Object.freeze([]);
@@ -180,7 +183,7 @@ export class MachineStepper {
       const ctx = after.context as { out?: readonly Envelope[] };
       const out = ctx.out ?? EMPTY_OUT;
       const next = this.intern(snap.id, after);
-      result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null, outPosIndex: null };
+      result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null, outPosIndex: null, outRecords: null };
     }
     entry.results.set(ek, result);
     return result;

@@ -2,6 +2,7 @@ import { MUTATIONS, VARIANTS, type MutationId, type VariantId } from '../domain/
 import { UnknownInvariantError, checkFinalExpectations, selectInvariants, type Violation } from '../invariants/index.js';
 import { buildModel, wordAddr, type Model } from '../runtime/build.js';
 import type { RunResult } from '../runtime/run.js';
+import type { StepId } from '../runtime/step.js';
 import { ScenarioError, resolveScenario, type Catalogue, type Scenario } from '../scenario/index.js';
 import { TRACE_FORMAT, TraceError, decodeTrace, type Trace, type TraceStep } from '../trace/format.js';
 import { renderLayout, renderLog } from '../trace/render.js';
@@ -135,16 +136,24 @@ export function renderExecution(
 /** A lasso's shape in a trace: where its cycle starts and the fairness it is fair under. */
 export type LassoShape = Pick<Trace, 'cycleStart' | 'fairness'>;
 
-export function traceOf(model: Model, choice: ModelChoice, r: RunResult, verdict: Verdict, log: readonly string[], seed?: number, lasso: LassoShape = {}): Trace {
-  const steps: TraceStep[] = r.steps.map((s, i) => ({ id: s.id, log: log[i] ?? '' }));
+/** What a trace records of the run it replays: the model, the seed, the choices and a lasso's shape. */
+export function traceHead(model: Model, choice: ModelChoice, choices: readonly StepId[], seed?: number, lasso: LassoShape = {}): Trace {
   return {
     format: TRACE_FORMAT,
     scenario: model.scenario,
     variant: choice.variant,
     mutations: choice.mutations,
     ...(seed === undefined ? {} : { seed }),
-    choices: r.steps.map((s) => s.id),
+    choices,
     ...lasso,
+  };
+}
+
+/** The trace of run `r`: its head, how it ended, its violation and its rendered log. */
+export function traceOf(model: Model, choice: ModelChoice, r: RunResult, verdict: Verdict, log: readonly string[], seed?: number, lasso: LassoShape = {}): Trace {
+  const steps: TraceStep[] = r.steps.map((s, i) => ({ id: s.id, log: log[i] ?? '' }));
+  return {
+    ...traceHead(model, choice, r.steps.map((s) => s.id), seed, lasso),
     end: r.end,
     ...(verdict.kind === 'violation' ? { violation: { invariant: verdict.invariant, message: verdict.message } } : {}),
     steps,

@@ -1,5 +1,5 @@
 import type { ActorId, ActorSnap, Envelope, InFlight, ModelEvent, PostEvent, World } from '../domain/index.js';
-import { stepEvent, type MachineStepper, type Transitioned } from './xstateStep.js';
+import { stepDelivery, type MachineStepper, type Transitioned } from './xstateStep.js';
 
 /**
  * One definition of a step, used by run, check and replay alike.
@@ -65,7 +65,6 @@ function parseDelivery(id: StepId, lt: number): { readonly to: ActorId; readonly
   return p;
 }
 
-
 const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 
 /**
@@ -130,18 +129,6 @@ function outRecords(r: Transitioned): readonly (InFlight | Delivery)[] {
   const recs = r.out.map((env): InFlight | Delivery => (env.mode === 'post' ? posted(env.to, env.event as PostEvent) : { to: env.to, mode: env.mode, event: env.event }));
   r.outRecords = recs;
   return recs;
-}
-
-/** One delivery record per actor's own step (STEP): it carries nothing but the actor. */
-const stepDeliveries = new Map<ActorId, Delivery>();
-
-function stepDelivery(to: ActorId): Delivery {
-  let d = stepDeliveries.get(to);
-  if (d === undefined) {
-    d = { to, mode: 'step', event: stepEvent(to) };
-    stepDeliveries.set(to, d);
-  }
-  return d;
 }
 
 /** The delivery record of in-flight message `m`: its own when this module posted it. */

@@ -155,11 +155,11 @@ export class MachineStepper {
 
   /**
    * Whether the actor in this state takes its own next step (STEP): `transition(snap, STEP)` is
-   * not null. Cached per state, so an explorer can skip a disabled own step without running it.
+   * not null. Cached per state, so the runtime's step refuses a disabled own step without running it.
    */
   acceptsStep(snap: ActorSnap): boolean {
     const e = taggedEntry(snap, this) ?? this.entry(snap);
-    if (e.step === undefined) e.step = this.transition(e.snap, stepEvent(e.snap.id)) !== null;
+    if (e.step === undefined) e.step = this.transition(e.snap, stepDelivery(e.snap.id).event) !== null;
     return e.step;
   }
 
@@ -255,7 +255,7 @@ function internEventKey(k: string): number {
 /**
  * The memo key of an event: a small integer standing for its JSON, computed once per event object
  * (a posted or called event is the same object each time a memoized transition emits it, and a
- * STEP is `stepEvent`'s one object per actor) and kept on it (`EVENT_ID`). Integers rather than
+ * STEP is `stepDelivery`'s one object per actor) and kept on it (`EVENT_ID`). Integers rather than
  * the JSON strings themselves (performance): a results-map lookup with a long string key compares
  * the strings character by character whenever they are equal but not the same string object.
  */
@@ -271,19 +271,19 @@ function eventId(event: ModelEvent): number {
 }
 
 /**
- * One STEP event per actor id (performance): a step's trigger carries nothing but its sender, so a
- * fresh object per candidate step was pure allocation, and its memo id is read off it. Bounded by
- * the number of actors.
+ * One delivery of a STEP per actor id, its event included (performance): a step's trigger carries
+ * nothing but its sender, so fresh objects per candidate step were pure allocation, and the
+ * event's memo id is read off it. Bounded by the number of actors.
  */
-const stepEvents = new Map<ActorId, ModelEvent>();
+const stepDeliveries = new Map<ActorId, Delivery>();
 
-export function stepEvent(id: ActorId): ModelEvent {
-  let e = stepEvents.get(id);
-  if (e === undefined) {
-    e = { type: 'STEP', from: id };
-    stepEvents.set(id, e);
+export function stepDelivery(id: ActorId): Delivery {
+  let d = stepDeliveries.get(id);
+  if (d === undefined) {
+    d = { to: id, mode: 'step', event: { type: 'STEP', from: id } };
+    stepDeliveries.set(id, d);
   }
-  return e;
+  return d;
 }
 
 /** The actor id is part of the context (`self`), so one key space per machine kind is safe. */

@@ -1,5 +1,6 @@
 import { runCli } from '../../src/cli/main.js';
 import { FakeIo } from '../cli/fakeIo.js';
+import { builtinScenarios } from '../../src/scenario/index.js';
 
 /** `hmmx check` end to end through the command table, on an in-memory disk. */
 function check(...args: string[]): { code: number; io: FakeIo } {
@@ -137,6 +138,21 @@ describe('hmmx check', () => {
     const t = JSON.parse(text) as { choices: string[]; steps?: unknown };
     broken.files.set('/tmp/bad.json', JSON.stringify({ ...t, choices: t.choices.slice(0, -1), steps: undefined }));
     expect(runCli(['replay', '/tmp/bad.json'], broken)).toBe(2);
+  });
+
+  it('a final word the scenario expects and the run does not give: the trace ends as the run does and replays', () => {
+    const basic = builtinScenarios.get('svm-atomic-basic');
+    const wrong = { ...basic, expect: { verdict: 'pass', final: [{ at: 'buf:0', equals: 3 }] } };
+    const io = new FakeIo();
+    io.files.set('/tmp/final.json', JSON.stringify(wrong));
+    expect(runCli(['check', '/tmp/final.json', '--json', '--trace', '/tmp/final.trace.json'], io)).toBe(1);
+    expect((JSON.parse(io.out) as CheckJson).violation?.invariant).toBe('expect-final');
+    const text = io.files.get('/tmp/final.trace.json') ?? '';
+    // The run reaches its end with every actor finished: quiescent, not stopped at a violation.
+    expect(JSON.parse(text)).toMatchObject({ end: 'quiescent', violation: { invariant: 'expect-final' } });
+    const replay = new FakeIo();
+    replay.files.set('/tmp/final.trace.json', text);
+    expect(runCli(['replay', '/tmp/final.trace.json'], replay)).toBe(1);
   });
 
   it('rejects bad flags with exit 2', () => {

@@ -6,11 +6,11 @@ import { grouped, progressBar, progressLine } from '../../explore/progress.js';
 import type { Model } from '../../runtime/build.js';
 import type { Scenario } from '../../scenario/index.js';
 import { ReplayMismatchError } from '../../sched/scheduler.js';
-import { TRACE_FORMAT, encodeTrace, type Trace } from '../../trace/format.js';
+import { encodeTrace, type Trace } from '../../trace/format.js';
 import { expectMet } from '../../trace/summary.js';
 import type { Command } from '../command.js';
 import type { CliIo } from '../io.js';
-import { build, execOptions, exitOf, headerLine, loadScenario, renderExecution, traceOf, type ModelChoice } from '../session.js';
+import { build, execOptions, exitOf, headerLine, loadScenario, renderExecution, traceHead, traceOf, type ModelChoice } from '../session.js';
 import { MODEL_FLAGS, modelChoice } from './flags.js';
 import { replayTrace, type Replayed } from './traceSession.js';
 import { checkTraceTarget, writeTrace } from './traceTarget.js';
@@ -101,7 +101,7 @@ export const checkCommand: Command = {
     if (cx === undefined) {
       report = `${[...stats, verdictText(result)].join('\n')}\n`;
     } else {
-      const written = counterexampleTrace(model, choice, result, traceFile, seed, stats);
+      const written = counterexampleTrace(model, choice, result, seed, stats);
       report = `${written.text}\n`;
       writeTrace(traceFile, encodeTrace(written.trace), io);
     }
@@ -210,28 +210,19 @@ export function counterexampleTrace(
   model: Model,
   choice: ModelChoice,
   r: ExploreResult,
-  file: string,
   seed: number | undefined,
   stats: readonly string[],
 ): { readonly trace: Trace; readonly text: string } {
   const cx = r.counterexample;
   if (cx === undefined) throw new Error('no counterexample');
   const lasso = cx.cycleStart === undefined ? {} : { cycleStart: cx.cycleStart, ...(cx.fairness === undefined ? {} : { fairness: cx.fairness }) };
-  const found: Trace = {
-    format: TRACE_FORMAT,
-    scenario: model.scenario,
-    variant: choice.variant,
-    mutations: choice.mutations,
-    ...(seed === undefined ? {} : { seed }),
-    choices: cx.choices,
-    ...lasso,
-    violation: cx.violation,
-  };
+  const found: Trace = { ...traceHead(model, choice, cx.choices, seed, lasso), violation: cx.violation };
   let replayed: Replayed;
   try {
-    replayed = replayTrace(found, file, model);
+    // Labelled as what it is: no file is written yet.
+    replayed = replayTrace(found, 'the counterexample', model);
   } catch (e) {
-    if (e instanceof ReplayMismatchError) throw new Error(`the counterexample does not replay on the runtime: ${e.message}`);
+    if (e instanceof ReplayMismatchError) throw new Error(`check found a counterexample the runtime does not reproduce: ${e.message}`);
     throw e;
   }
   const shape =

@@ -105,6 +105,11 @@ export function headerLine(scenario: Scenario, choice: ModelChoice, seed: number
   return `scenario ${scenario.name}  variant ${choice.variant}  mutations ${muts}${seed === undefined ? '' : `  seed ${seed}`}`;
 }
 
+/** The summary of one execution of `model` (trace/summary.ts): memory, actors, expectations, verdict. */
+export function runSummary(model: Model, r: RunResult, verdict: Verdict): readonly string[] {
+  return renderSummary({ layout: model.layout, final: r.final, end: r.end, steps: r.steps.length, expect: model.scenario.expect, verdict });
+}
+
 /** Printed before the step where a liveness lasso's cycle starts. */
 const CYCLE_MARK = '  ----- the cycle starts here: the steps below repeat forever -----';
 
@@ -120,14 +125,7 @@ export function renderExecution(
   cycleStart?: number,
 ): { readonly text: string; readonly log: readonly string[] } {
   const log = renderLog(model.layout, model.initial, r.steps);
-  const summary = renderSummary({
-    layout: model.layout,
-    final: r.final,
-    end: r.end,
-    steps: r.steps.length,
-    expect: model.scenario.expect,
-    verdict,
-  });
+  const summary = runSummary(model, r, verdict);
   const body = log.flatMap((line, i) => (i === cycleStart ? [CYCLE_MARK, line] : [line]));
   const lines = [...header, ...renderLayout(model.layout), '', ...body, '', ...summary];
   return { text: `${lines.join('\n')}\n`, log };

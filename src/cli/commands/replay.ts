@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
-import { exitOf, headerLine } from '../session.js';
-import { renderSummary, verdictLine } from '../../trace/summary.js';
+import { exitOf, headerLine, runSummary } from '../session.js';
+import { verdictLine } from '../../trace/summary.js';
 import { replayTraceFile } from './traceSession.js';
 
 /** `hmmx replay`: re-executes a trace's choices and insists on the recorded outcome. */
@@ -15,14 +15,7 @@ export const replayCommand: Command = {
   run(args, { io }) {
     const path = args.positionals[0] as string;
     const { trace, model, result, verdict } = replayTraceFile(path, io);
-    const summary = renderSummary({
-      layout: model.layout,
-      final: result.final,
-      end: result.end,
-      steps: result.steps.length,
-      expect: model.scenario.expect,
-      verdict,
-    });
+    const summary = runSummary(model, result, verdict);
     const reproduced = verdict.kind === 'violation' ? `the recorded ${verdictLine(verdict).replace(/^verdict: /, '')}` : `the recorded ${verdict.kind} run`;
     const lines = [
       headerLine(trace.scenario, trace, trace.seed),

@@ -44,12 +44,16 @@ function hashString(s: string): number {
   return fmix(h);
 }
 
-/** The buffers of a SharedIntern, as posted to a worker. */
-export interface InternBuffers {
+/** What both shared tables hold: control slots, an open-addressing table, and per id its record's offset and hash. */
+interface HashedBuffers {
   readonly ctl: SharedArrayBuffer;
   readonly table: SharedArrayBuffer;
   readonly offs: SharedArrayBuffer;
   readonly hashes: SharedArrayBuffer;
+}
+
+/** The buffers of a SharedIntern, as posted to a worker. */
+export interface InternBuffers extends HashedBuffers {
   readonly chars: SharedArrayBuffer;
 }
 
@@ -100,7 +104,7 @@ export class SharedIntern {
     this.lock();
     try {
       const start = this.offs[id] as number;
-      const end = id + 1 < (this.ctl[COUNT] as number) ? (this.offs[id + 1] as number) : (this.ctl[USED] as number);
+      const end = this.end(id);
       let out = '';
       for (let i = start; i < end; i += 4096) out += String.fromCharCode(...this.chars.subarray(i, Math.min(end, i + 4096)));
       return out;
@@ -140,9 +144,14 @@ export class SharedIntern {
     }
   }
 
+  /** Where string `id`'s characters end: the next one's start, or the characters used so far. */
+  private end(id: number): number {
+    return id + 1 < (this.ctl[COUNT] as number) ? (this.offs[id + 1] as number) : (this.ctl[USED] as number);
+  }
+
   private equals(id: number, s: string): boolean {
     const start = this.offs[id] as number;
-    const end = id + 1 < (this.ctl[COUNT] as number) ? (this.offs[id + 1] as number) : (this.ctl[USED] as number);
+    const end = this.end(id);
     if (end - start !== s.length) return false;
     for (let i = 0; i < s.length; i++) if (this.chars[start + i] !== s.charCodeAt(i)) return false;
     return true;
@@ -160,11 +169,7 @@ export class SharedIntern {
 }
 
 /** The buffers of a SharedStore, as posted to a worker. */
-export interface StoreBuffers {
-  readonly ctl: SharedArrayBuffer;
-  readonly table: SharedArrayBuffer;
-  readonly offs: SharedArrayBuffer;
-  readonly hashes: SharedArrayBuffer;
+export interface StoreBuffers extends HashedBuffers {
   readonly parent: SharedArrayBuffer;
   readonly choice: SharedArrayBuffer;
   readonly arena: SharedArrayBuffer;

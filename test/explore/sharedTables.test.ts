@@ -1,4 +1,5 @@
 import { SharedStore } from '../../src/explore/sharedTables.js';
+import { packVector, unpackVector } from '../../src/explore/store.js';
 
 /** A deterministic pseudo-random vector of `width` ids (some above 127, so packing takes 2+ bytes). */
 function vectorOf(i: number, width: number): Uint32Array {
@@ -50,5 +51,16 @@ describe('SharedStore', () => {
     const d = store.add([7, 7, 7], 42 + (1 << 20), -1, 0);
     expect(store.add([7, 7, 7], 42 + (1 << 20), -1, 0)).toBe(d);
     expect(store.size).toBe(3);
+  });
+});
+
+describe('vector packing', () => {
+  it('round-trips ids across every LEB128 length, up to the largest 32-bit id', () => {
+    const ids = [0, 1, 127, 128, 16_383, 16_384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31, 2 ** 32 - 1];
+    const vec = Uint32Array.from(ids);
+    const bytes = new Uint8Array(ids.length * 5);
+    const len = packVector(vec, vec.length, bytes);
+    expect(len).toBe(1 + 1 + 1 + 2 + 2 + 3 + 3 + 4 + 4 + 5 + 5 + 5);
+    expect(Array.from(unpackVector(bytes, 0, vec.length, new Uint32Array(vec.length)))).toEqual(ids);
   });
 });

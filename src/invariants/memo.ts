@@ -1,3 +1,6 @@
+import type { ActorSnap } from '../domain/index.js';
+import { derivedSlots } from '../runtime/xstateStep.js';
+
 /**
  * `derive` cached per argument object (performance): properties derive facts from immutable,
  * hash-consed snapshots and kernel states shared by many worlds, so each is derived once. The
@@ -23,6 +26,31 @@ export function identityMemo<K extends object, V>(derive: (k: K) => V): (k: K) =
     value1 = value0;
     key0 = k;
     value0 = v;
+    return v;
+  };
+}
+
+/** Slots taken by `snapMemo`s so far: each module-level memo takes one for good. */
+let snapSlots = 0;
+
+/**
+ * `identityMemo` for views of actor snapshots, kept on the snapshot's runtime entry
+ * (`derivedSlots`) when it has one (performance: the views were most of the checker's WeakMap
+ * lookups, ten million and more per large search, three CPU threads defeating the two-key cache).
+ * Create one per module, not per call: each takes a slot in every snapshot it sees. `derive`
+ * must not return undefined.
+ */
+export function snapMemo<V>(derive: (a: ActorSnap) => V): (a: ActorSnap) => V {
+  const slot = snapSlots++;
+  const other = identityMemo(derive);
+  return (a) => {
+    const slots = derivedSlots(a);
+    if (slots === undefined) return other(a);
+    let v = slots[slot] as V | undefined;
+    if (v === undefined) {
+      v = derive(a);
+      slots[slot] = v;
+    }
     return v;
   };
 }

@@ -15,7 +15,7 @@ import {
   type SubId,
   type World,
 } from '../domain/index.js';
-import { identityMemo } from './memo.js';
+import { snapMemo } from './memo.js';
 
 /**
  * The one place that knows how the machines lay out their contexts (docs/model-conventions.md,
@@ -76,20 +76,20 @@ export function findActor(world: World, id: ActorId): ActorSnap | undefined {
  * times per checked state, and the explorer checks millions of states. Worlds and actor snapshots
  * are immutable, and snapshots are hash-consed by the runtime (an unchanged actor is the same
  * object in every world that contains it), so a view derived from one snapshot is cached per
- * snapshot (`identityMemo`: no leak, no invalidation needed), and the per-world lists per world.
+ * snapshot (`snapMemo`: no leak, no invalidation needed), and the per-world lists per world.
  * Only successful derivations are cached: a shape error is rethrown on every call.
  */
-const kernelOfSnap = identityMemo(kernelView);
-const notifierOfSnap = identityMemo(notifierView);
-const gpuMmuOfSnap = identityMemo(gpuMmuView);
+const kernelOfSnap = snapMemo(kernelView);
+const notifierOfSnap = snapMemo(notifierView);
+const gpuMmuOfSnap = snapMemo(gpuMmuView);
 /** The view of one dmirror actor's snapshot. */
-export const dmirrorOfSnap = identityMemo(dmirrorView);
+export const dmirrorOfSnap = snapMemo(dmirrorView);
 /** The view of one nouveauSvm actor's snapshot. */
-export const nouveauOfSnap = identityMemo(nouveauView);
+export const nouveauOfSnap = snapMemo(nouveauView);
 /** The view of one cpuThread actor's snapshot. */
-export const cpuThreadOfSnap = identityMemo(cpuThreadView);
+export const cpuThreadOfSnap = snapMemo(cpuThreadView);
 /** The view of one gpuChannel actor's snapshot. */
-export const gpuChannelOfSnap = identityMemo(gpuChannelView);
+export const gpuChannelOfSnap = snapMemo(gpuChannelView);
 
 interface WorldViews {
   gpuMmus?: readonly GpuMmuView[];

@@ -40,8 +40,8 @@ function inertScope(machine: AnyStateMachine): AnyActorScope {
 interface StateEntry {
   readonly snap: ActorSnap;
   xs: AnyMachineSnapshot | undefined;
-  /** Memoized transitions by event id (`eventId`). */
-  readonly results: Map<number, Transitioned | null>;
+  /** Memoized transitions by the stepper's slot of the event id (`MachineStepper.slotOf`). */
+  readonly results: (Transitioned | null | undefined)[];
   /** Dense id in order of first appearance: worlds are fingerprinted from these (src/explore). */
   readonly id: number;
   readonly key: string;
@@ -49,6 +49,8 @@ interface StateEntry {
   step?: boolean;
   /** The stepper that interned the state: a tagged snapshot is only trusted by its own stepper. */
   readonly owner: MachineStepper;
+  /** Facts the invariants derive from this snapshot, by `snapMemo` slot (`derivedSlots`). */
+  derived: unknown[] | null;
 }
 
 /**
@@ -72,11 +74,29 @@ function taggedEntry(snap: ActorSnap, owner: MachineStepper): StateEntry | undef
   return e !== undefined && e.owner === owner ? e : undefined;
 }
 
+/**
+ * The slots in which invariants/memo.ts `snapMemo` keeps what it derived from a canonical
+ * snapshot; undefined for any other snapshot. A fact derived from an immutable snapshot does not
+ * depend on which stepper interned it, so any tag serves.
+ */
+export function derivedSlots(snap: ActorSnap): unknown[] | undefined {
+  const e = (snap as TaggedSnap)[ENTRY];
+  if (e === undefined) return undefined;
+  return (e.derived ??= []);
+}
+
 export class MachineStepper {
   private readonly scope: AnyActorScope;
   /** Hash-consing: one canonical ActorSnap object per distinct (value, context). */
   private readonly states = new Map<string, StateEntry>();
   private readonly byId: StateEntry[] = [];
+  /**
+   * Event id → this stepper's dense slot (−1: none yet). A state's memo is an array indexed by
+   * slot (performance: a Map lookup per delivery was a measurable share of the search); slots
+   * count only the events this machine was handed, a few dozen, so the arrays stay small.
+   */
+  private readonly slots: number[] = [];
+  private nSlots = 0;
   /** Object-valued context fields of snapshots rebuilt from keys, by actor, field name and JSON (`sharedField`). */
   private readonly fieldValues = new Map<string, unknown>();
 
@@ -169,7 +189,8 @@ export class MachineStepper {
    */
   transition(snap: ActorSnap, event: ModelEvent, ek: number = eventId(event)): Transitioned | null {
     const entry = taggedEntry(snap, this) ?? this.entry(snap);
-    const cached = entry.results.get(ek);
+    const slot = this.slotOf(ek);
+    const cached = entry.results[slot];
     if (cached !== undefined) return cached;
     if (entry.xs === undefined) {
       entry.xs = this.machine.resolveState({ value: snap.value, context: snap.context }) as AnyMachineSnapshot;
@@ -185,12 +206,23 @@ export class MachineStepper {
       const next = this.intern(snap.id, after);
       result = { next: next.snap, out, outIds: out.map((e) => eventId(e.event)), outPos: null, outPosIndex: null, outRecords: null };
     }
-    entry.results.set(ek, result);
+    entry.results[slot] = result;
     return result;
   }
 
   get size(): number {
     return this.states.size;
+  }
+
+  private slotOf(ek: number): number {
+    const slots = this.slots;
+    while (slots.length <= ek) slots.push(-1);
+    let s = slots[ek] as number;
+    if (s < 0) {
+      s = this.nSlots++;
+      slots[ek] = s;
+    }
+    return s;
   }
 
   private entry(snap: ActorSnap): StateEntry {
@@ -205,7 +237,7 @@ export class MachineStepper {
         value: snap.value,
         context: { ...snap.context, out: EMPTY_OUT },
       };
-      e = { snap: canonical, xs: undefined, results: new Map(), id: this.byId.length, key: k, owner: this };
+      e = { snap: canonical, xs: undefined, results: [], id: this.byId.length, key: k, owner: this, derived: null };
       tag(canonical, e);
       this.states.set(k, e);
       this.byId.push(e);
@@ -221,7 +253,7 @@ export class MachineStepper {
     if (e === undefined) {
       const snap: ActorSnap = { id, kind: this.kind, value, context };
       const clean = (xs.context as { out?: readonly Envelope[] }).out?.length ? undefined : xs;
-      e = { snap, xs: clean, results: new Map(), id: this.byId.length, key: k, owner: this };
+      e = { snap, xs: clean, results: [], id: this.byId.length, key: k, owner: this, derived: null };
       tag(snap, e);
       this.states.set(k, e);
       this.byId.push(e);

@@ -77,12 +77,13 @@ class BfsWorker {
     let bound = 0;
     for (;;) {
       const start = Atomics.add(this.flags, CURSOR, CHUNK);
-      if (start >= m.to || this.stopped) break;
+      if (start >= m.to) break;
+      // Time is checked once per chunk, a fraction of a millisecond of work.
+      if (Atomics.load(this.flags, 1) !== 0) {
+        this.stopped = true;
+        break;
+      }
       for (let id = start; id < Math.min(m.to, start + CHUNK); id++) {
-        if (Atomics.load(this.flags, 1) !== 0) {
-          this.stopped = true;
-          break;
-        }
         const world = this.global.decode(this.store.vector(id, this.unpacked));
         const succ = expand(world, this.target.steppers, this.ids);
         const masks = this.graph === null ? null : stateMasks(world, succ, this.ids, this.channels);

@@ -76,12 +76,13 @@ function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuO
   return { words: qualifying, reads: identityMemo((k: KernelState) => qualifying.map((w) => readWord(k, 0, w.vpn, w.word))) };
 }
 
-/** The last plan per context, with the program arrays it was made from (identity-checked on use). */
 interface PlanEntry {
   readonly programs: readonly (readonly unknown[])[];
   readonly plan: Plan;
 }
+/** The last plan per context, with the program arrays it was made from (identity-checked on use). */
 const plans = new WeakMap<PropertyContext, PlanEntry>();
+/** The context asked about last and its entry in `plans`. */
 let lastCtx: PropertyContext | undefined;
 let lastPlan: PlanEntry | undefined;
 

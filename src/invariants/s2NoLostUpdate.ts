@@ -76,36 +76,27 @@ function plan(ctx: PropertyContext, all: ReadonlyArray<{ program: readonly (CpuO
   return { words: qualifying, reads: identityMemo((k: KernelState) => qualifying.map((w) => readWord(k, 0, w.vpn, w.word))) };
 }
 
-interface PlanEntry {
-  readonly programs: readonly (readonly unknown[])[];
-  readonly plan: Plan;
-}
-/** The last plan per context, with the program arrays it was made from (identity-checked on use). */
-const plans = new WeakMap<PropertyContext, PlanEntry>();
-/** The context asked about last and its entry in `plans`. */
-let lastCtx: PropertyContext | undefined;
-let lastPlan: PlanEntry | undefined;
+/**
+ * Per context, its last plan and the program arrays it was made from (identity-checked on use).
+ * `identityMemo` answers the same context again without a WeakMap lookup, once per checked state.
+ */
+const lastPlanOf = identityMemo(
+  (_ctx: PropertyContext): { entry: { readonly programs: readonly (readonly unknown[])[]; readonly plan: Plan } | null } => ({ entry: null }),
+);
 
 /** The plan of the world's programs (cached: programs never change during a run). */
 function planOf(ctx: PropertyContext, cpus: readonly CpuThreadView[], chans: readonly GpuChannelView[]): Plan {
   const nc = cpus.length;
   const n = nc + chans.length;
-  // The last context first (performance: a WeakMap lookup per checked state was measurable).
-  const cached = ctx === lastCtx ? lastPlan : plans.get(ctx);
-  let same = cached !== undefined && cached.programs.length === n;
+  const last = lastPlanOf(ctx);
+  const cached = last.entry;
+  let same = cached !== null && cached.programs.length === n;
   for (let i = 0; same && i < n; i++) same = cached?.programs[i] === (i < nc ? cpus[i] : chans[i - nc])?.program;
-  if (cached !== undefined && same) {
-    lastCtx = ctx;
-    lastPlan = cached;
-    return cached.plan;
-  }
+  if (cached !== null && same) return cached.plan;
   const all: ReadonlyArray<{ program: readonly (CpuOp | GpuOp)[]; pc: number }> = [...cpus, ...chans];
   const forks = cpus.some((t) => t.program.some((o) => o.op === 'fork'));
   const p = plan(ctx, all, forks);
-  const entry = { programs: all.map((a) => a.program), plan: p };
-  plans.set(ctx, entry);
-  lastCtx = ctx;
-  lastPlan = entry;
+  last.entry = { programs: all.map((a) => a.program), plan: p };
   return p;
 }
 

@@ -45,8 +45,8 @@ interface StateEntry {
   /** Dense id in order of first appearance: worlds are fingerprinted from these (src/explore). */
   readonly id: number;
   readonly key: string;
-  /** Whether the state takes its own STEP (cached by `acceptsStep`). */
-  step?: boolean;
+  /** Whether the state takes its own STEP (cached by `acceptsStep`; undefined until asked). */
+  step: boolean | undefined;
   /** The stepper that interned the state: a tagged snapshot is only trusted by its own stepper. */
   readonly owner: MachineStepper;
   /** Facts the invariants derive from this snapshot, by `snapMemo` slot (`derivedSlots`). */
@@ -237,10 +237,7 @@ export class MachineStepper {
         value: snap.value,
         context: { ...snap.context, out: EMPTY_OUT },
       };
-      e = { snap: canonical, xs: undefined, results: [], id: this.byId.length, key: k, owner: this, derived: null };
-      tag(canonical, e);
-      this.states.set(k, e);
-      this.byId.push(e);
+      e = this.register(k, canonical, undefined);
     }
     return e;
   }
@@ -253,11 +250,21 @@ export class MachineStepper {
     if (e === undefined) {
       const snap: ActorSnap = { id, kind: this.kind, value, context };
       const clean = (xs.context as { out?: readonly Envelope[] }).out?.length ? undefined : xs;
-      e = { snap, xs: clean, results: [], id: this.byId.length, key: k, owner: this, derived: null };
-      tag(snap, e);
-      this.states.set(k, e);
-      this.byId.push(e);
+      e = this.register(k, snap, clean);
     }
+    return e;
+  }
+
+  /**
+   * A new state's entry, tagged on its snapshot and numbered. Every field is set here, `step`
+   * included (performance: a field added later gives entries a second hidden class, and the
+   * step loop reads them all).
+   */
+  private register(key: string, snap: ActorSnap, xs: AnyMachineSnapshot | undefined): StateEntry {
+    const e: StateEntry = { snap, xs, results: [], id: this.byId.length, key, step: undefined, owner: this, derived: null };
+    tag(snap, e);
+    this.states.set(key, e);
+    this.byId.push(e);
     return e;
   }
 }

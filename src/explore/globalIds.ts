@@ -1,7 +1,7 @@
 import type { ActorId, ActorSnap, InFlight, World } from '../domain/index.js';
 import type { StepIds } from './expand.js';
 import { fmix, hashSeed, messageOfKey, mix, type Fingerprinter } from './fingerprint.js';
-import type { SharedIntern } from './sharedTables.js';
+import { hashString, type SharedIntern } from './sharedTables.js';
 
 /** The shared table's keys: one namespace per kind of content, so equal texts of two kinds never meet. */
 const KEY = {
@@ -17,6 +17,17 @@ function bodyOf(key: string, prefix: string): string {
 }
 
 /**
+ * Sets `a[i] = v`, first filling the gap after the array's end: the ids of one kind of content
+ * skip those of the others, and V8 turns an array written far past its end into a slow
+ * dictionary (the network and message tables had become one, read for every state decoded).
+ */
+function put<T>(a: (T | undefined)[], i: number, v: T): T {
+  while (a.length < i) a.push(undefined);
+  a[i] = v;
+  return v;
+}
+
+/**
  * World vectors in ids every worker thread agrees on. A worker's fingerprint ids (fingerprint.ts)
  * number actor states, messages and networks in the order that worker met them; each is
  * translated once, through the shared intern table, by its content: the actor state's key, the
@@ -29,10 +40,12 @@ export class GlobalIds {
   private readonly steps: number[] = [];
   private readonly n: number;
   /** Global id → this thread's canonical snapshot / network / message. */
-  private readonly snaps: ActorSnap[] = [];
-  private readonly netWorlds: (readonly InFlight[])[] = [];
-  private readonly inFlight: InFlight[] = [];
+  private readonly snaps: (ActorSnap | undefined)[] = [];
+  private readonly netWorlds: (readonly InFlight[] | undefined)[] = [];
+  private readonly inFlight: (InFlight | undefined)[] = [];
   private readonly actorIds: readonly ActorId[];
+  /** Global id → the hash of its content (`partHash`). */
+  private readonly hashes: (number | undefined)[] = [];
 
   constructor(
     private readonly fp: Fingerprinter,
@@ -40,6 +53,8 @@ export class GlobalIds {
     private readonly stepNames: SharedIntern,
     private readonly ids: StepIds,
     initial: World,
+    /** The world position `partHash` reads (exchange.ts `partitionPosition`). */
+    private readonly part: number,
   ) {
     this.actorIds = initial.actors.map((a) => a.id);
     this.n = fp.width - 1;
@@ -57,7 +72,7 @@ export class GlobalIds {
       if (g === undefined) {
         g = this.content.intern(KEY.actor(p, this.fp.contentKey(p, id)));
         cache[id] = g;
-        this.snaps[g] ??= this.fp.stepperAt(p).snapOfId(id);
+        if (this.snaps[g] === undefined) put(this.snaps, g, this.fp.stepperAt(p).snapOfId(id));
       }
       out[p] = g;
       h = mix(h, g);
@@ -68,10 +83,16 @@ export class GlobalIds {
       const msgs = this.fp.nets[net] as readonly number[];
       g = this.content.intern(KEY.net(msgs.map((m) => this.message(m))));
       this.nets[net] = g;
-      this.netWorlds[g] ??= msgs.map((m) => this.fp.messages[m] as InFlight);
+      if (this.netWorlds[g] === undefined) put(this.netWorlds, g, msgs.map((m) => this.fp.messages[m] as InFlight));
     }
     out[this.n] = g;
     return fmix(mix(h, g));
+  }
+
+  /** The hash of the content of the actor state at position `part` of global vector `vec`: the same in every thread. */
+  partHash(vec: ArrayLike<number>): number {
+    const g = vec[this.part] as number;
+    return this.hashes[g] ?? put(this.hashes, g, hashString(this.content.text(g)));
   }
 
   /** The world of a global vector: actor states and messages first met here are rebuilt from their content. */
@@ -85,7 +106,7 @@ export class GlobalIds {
   private learnSnap(p: number, gid: number): ActorSnap {
     const st = this.fp.stepperAt(p);
     const snap = st.fromKey(this.actorIds[p] as ActorId, bodyOf(this.content.text(gid), KEY.actor(p, '')));
-    this.snaps[gid] = snap;
+    put(this.snaps, gid, snap);
     (this.actors[p] as number[])[st.idOf(snap)] = gid;
     return snap;
   }
@@ -93,14 +114,12 @@ export class GlobalIds {
   private learnNet(gid: number): readonly InFlight[] {
     const body = bodyOf(this.content.text(gid), KEY.net([]));
     const msgs = body === '' ? [] : body.split(',').map((m) => this.inFlight[Number(m)] ?? this.learnMessage(Number(m)));
-    this.netWorlds[gid] = msgs;
-    return msgs;
+    return put(this.netWorlds, gid, msgs);
   }
 
   private learnMessage(gid: number): InFlight {
     const m = messageOfKey(bodyOf(this.content.text(gid), KEY.message('')));
-    this.inFlight[gid] = m;
-    return m;
+    return put(this.inFlight, gid, m);
   }
 
   /** The global id of local step index `idx`. */
@@ -113,7 +132,7 @@ export class GlobalIds {
     if (g === undefined) {
       g = this.content.intern(KEY.message(this.fp.messageKeys[id] as string));
       this.messages[id] = g;
-      this.inFlight[g] ??= this.fp.messages[id] as InFlight;
+      if (this.inFlight[g] === undefined) put(this.inFlight, g, this.fp.messages[id] as InFlight);
     }
     return g;
   }

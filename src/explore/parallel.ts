@@ -4,13 +4,14 @@ import { Budget } from './budget.js';
 import { StepIds } from './expand.js';
 import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf } from './liveness.js';
-import type { Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
-import { SharedIntern, SharedStore } from './sharedTables.js';
+import { ownerOfId } from './exchange.js';
+import type { Batch, Candidate, FromWorker, LevelDone, ToWorker, WorkerSetup } from './protocol.js';
+import { SharedIntern } from './sharedTables.js';
 import { concretise, shrink } from './shrink.js';
 import { targetOf, type ExploreTarget } from './target.js';
 import type { Counterexample, ExploreOptions, ExploreResult, Progress } from './types.js';
 import { DEFAULT_EXECUTIONS, DEFAULT_PCT_DEPTH, DEFAULT_WALK_DEPTH } from './walk.js';
-import { CURSOR, type WorkerData } from './worker.js';
+import type { WorkerData } from './worker.js';
 
 export type ParallelInput = WorkerSetup;
 
@@ -80,7 +81,8 @@ class Pool {
   }
 
   send(i: number, m: ToWorker): void {
-    this.handles[i]?.port.postMessage(m);
+    // Inboxes move to the worker without a copy.
+    this.handles[i]?.port.postMessage(m, m.type === 'level' || m.type === 'absorb' ? m.inbox.map((b) => b.buffer) : []);
   }
 
   /** The next message from worker `i`, waiting (the main thread stays synchronous). */
@@ -102,14 +104,13 @@ class Pool {
   }
 
   all(m: ToWorker, timeoutMs?: number): FromWorker[] {
-    for (let i = 0; i < this.size; i++) this.send(i, m);
-    return this.handles.map((_h, i) => this.receive(i, timeoutMs));
+    return this.each(() => m, timeoutMs);
   }
 
-  /** Starts a level: workers claim its state ids from `from` on. */
-  level(m: Extract<ToWorker, { type: 'level' }>): FromWorker[] {
-    Atomics.store(this.flags, CURSOR, m.from);
-    return this.all(m);
+  /** Sends each worker its own message, then waits for every answer. */
+  each(m: (i: number) => ToWorker, timeoutMs?: number): FromWorker[] {
+    for (let i = 0; i < this.size; i++) this.send(i, m(i));
+    return this.handles.map((_h, i) => this.receive(i, timeoutMs));
   }
 
   stop(): void {
@@ -125,11 +126,12 @@ class Pool {
 }
 
 /**
- * `--workers N`: the same exploration split over worker threads. bfs: level by level, the workers
- * insert successors into one shared visited set (sharedTables.ts) over ids they agree on
- * (globalIds.ts), then claim the next level's state ids in chunks and rebuild each world from its
- * vector. Every distinct state is stored once,
- * whoever reaches it first, so the verdict and the distinct-state count are those of one worker.
+ * `--workers N`: the same exploration split over worker threads. bfs: level by level; each worker
+ * owns the states whose kernel mm state falls to it (exchange.ts) and stores them privately, over
+ * ids all workers agree on (globalIds.ts). It expands its own states of the level and sends each
+ * successor another worker owns to that worker, which inserts it at the start of the next level.
+ * Every distinct state is stored once, by its owner, so the verdict and the distinct-state count
+ * are those of one worker; the order of insertion does not depend on timing, so neither do ids.
  * random and pct: execution i runs on worker i mod N; the first violating execution is the same
  * as with one worker. The counterexample is rebuilt on the main thread and replayed there.
  */
@@ -139,16 +141,16 @@ export function exploreParallel(input: ParallelInput, opts: ExploreOptions, work
   const budget = new Budget(opts);
   const walks = opts.strategy === 'random' || opts.strategy === 'pct';
   // Only a bfs shares tables; random and pct walks share nothing but the first violating execution.
-  const bfs = walks ? null : { content: new SharedIntern(), steps: new SharedIntern(), store: new SharedStore(target.steppers.byPosition.length + 1) };
+  const bfs = walks ? null : { content: new SharedIntern(), steps: new SharedIntern() };
   let stopForTime = (): void => {};
-  const tables = bfs === null ? null : { content: bfs.content.buffers, steps: bfs.steps.buffers, store: bfs.store.buffers };
+  const tables = bfs === null ? null : { content: bfs.content.buffers, steps: bfs.steps.buffers };
   const pool = new Pool(input, workers, () => stopForTime(), tables);
   stopForTime = (): void => {
     if (budget.tick(lastProgress, true)) pool.stop();
   };
   let lastProgress = (): Progress => ({ states: 0, transitions: 0, depth: 0, frontier: 0, seconds: budget.seconds });
   try {
-    const r = bfs === null ? parallelWalks(pool, target, opts) : parallelBfs(pool, target, opts, bfs, (p) => (lastProgress = p));
+    const r = bfs === null ? parallelWalks(pool, target, opts) : parallelBfs(pool, target, opts, bfs.steps, (p) => (lastProgress = p));
     budget.final(lastProgress());
     const limit = r.limit ?? budget.limit;
     const result: ExploreResult = { ...r, workers, ...(r.verdict === 'incomplete' && limit !== undefined ? { limit } : {}) };
@@ -160,63 +162,69 @@ export function exploreParallel(input: ParallelInput, opts: ExploreOptions, work
   }
 }
 
-function parallelBfs(
-  pool: Pool,
-  target: ExploreTarget,
-  opts: ExploreOptions,
-  tables: { readonly store: SharedStore; readonly steps: SharedIntern },
-  onLevel: (p: () => Progress) => void,
-): ExploreResult {
-  const { store, steps } = tables;
+function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, steps: SharedIntern, onLevel: (p: () => Progress) => void): ExploreResult {
   const budget = new Budget({ ...opts, onProgress: undefined });
-  store.reserve(1);
+  const n = pool.size;
   const ready = pool.all({ type: 'init' }, START_TIMEOUT_MS);
-  let candidates = ready.flatMap((m) => (m.type === 'ready' ? m.candidates : []));
-  let bound = ready.reduce((n, m) => n + (m.type === 'ready' ? m.bound : 0), 0);
+  let candidates: readonly Candidate[] = ready.flatMap((m) => (m.type === 'ready' ? m.candidates : []));
+  let states = ready.reduce((a, m) => a + (m.type === 'ready' ? m.states : 0), 0);
   let transitions = 0;
   let depth = 0;
-  let levelStart = 0;
-  let frontier = store.size;
+  let frontier = 1;
   let limit: ExploreResult['limit'];
-  const progress = (): Progress => ({ states: store.size, transitions, depth, frontier, seconds: budget.seconds });
+  // inboxes[w]: what the other workers sent w in the last level.
+  let inboxes: Batch[][] = Array.from({ length: n }, () => []);
+  const progress = (): Progress => ({ states, transitions, depth, frontier, seconds: budget.seconds });
+  const level = (m: (inbox: Batch[]) => ToWorker): Level => {
+    const r = levelOf(pool.each((w) => m(inboxes[w] as Batch[])), n);
+    inboxes = r.inboxes;
+    return r;
+  };
   onLevel(progress);
-  while (candidates.length === 0 && frontier > 0) {
+  while (candidates.length === 0) {
     const expand = opts.maxDepth === undefined || depth < opts.maxDepth;
-    // Room for every successor of this level: the store only grows while no worker inserts.
-    store.reserve(expand ? bound : 0);
-    const from = levelStart;
-    const to = store.size;
-    const done = pool.level({ type: 'level', from, to, depth, expand });
-    levelStart = to;
-    frontier = store.size - to;
-    bound = 0;
-    let stopped = false;
-    for (const m of done) {
-      if (m.type !== 'level-done') continue;
-      transitions += m.transitions;
-      bound += m.bound;
-      candidates = candidates.concat(m.candidates);
-      if (m.cut) limit ??= 'max-depth';
-      if (m.stopped) stopped = true;
+    const r = level((inbox) => ({ type: 'level', depth, expand, inbox }));
+    if (r.inboxCandidates.length > 0) {
+      // States of this depth violate: one worker would have found them inserting them, in the
+      // last level, and not expanded this one.
+      candidates = r.inboxCandidates;
+      states = r.statesBeforeExpand;
+      depth--;
+      break;
     }
+    if (r.expanded === 0 && depth > 0 && !r.stopped) {
+      // Every state of this depth had been seen before: the last level was the deepest.
+      depth--;
+      break;
+    }
+    states = r.states;
+    transitions += r.transitions;
+    frontier = r.expanded;
     opts.onProgress?.(progress());
-    if (candidates.length > 0) break;
-    if (stopped) {
+    if (r.stopped) {
       limit = 'max-seconds';
       break;
     }
-    if (!expand) break;
-    if (opts.maxStates !== undefined && store.size > opts.maxStates) {
+    if (r.cut) limit ??= 'max-depth';
+    if (r.candidates.length > 0) {
+      // The next depth's states other workers found, inserted and checked too, as one worker would have.
+      const rest = level((inbox) => ({ type: 'absorb', depth: depth + 1, inbox }));
+      candidates = [...r.candidates, ...rest.inboxCandidates];
+      states = rest.states;
+      break;
+    }
+    if (!expand || r.pending === 0) break;
+    if (opts.maxStates !== undefined && states > opts.maxStates) {
       limit = 'max-states';
       break;
     }
-    if (frontier > 0) depth++;
+    depth++;
   }
-  const base = { strategy: 'bfs' as const, unit: 'states' as const, states: store.size, transitions, depth, workers: pool.size };
+  const base = { strategy: 'bfs' as const, unit: 'states' as const, states, transitions, depth, workers: n };
   if (candidates.length > 0) {
-    // Shortest first; among equals the lowest state id, so the choice does not depend on timing.
+    // Shortest first; among equals the lowest state id (ids do not depend on timing).
     const best = [...candidates].sort((a, b) => a.length - b.length || a.state - b.state || (a.step ?? '').localeCompare(b.step ?? ''))[0] as Candidate;
-    const path = store.pathTo(best.state).map((g) => steps.text(g));
+    const path = pathTo(pool, best.state, steps);
     if (best.step !== null) path.push(best.step);
     return { ...base, verdict: 'violation', counterexample: { violation: best.violation, choices: path } };
   }
@@ -226,6 +234,54 @@ function parallelBfs(
     if (lasso !== null) return { ...base, verdict: 'violation', counterexample: lasso };
   }
   return { ...base, verdict: 'pass' };
+}
+
+/** One level's answers, summed over the workers. */
+interface Level extends Omit<LevelDone, 'type' | 'next' | 'outbox'> {
+  /** Nonzero when the next depth may have states: the workers' own new ones and the words sent. */
+  readonly pending: number;
+  /** What each worker is sent next (inboxes[w]: the batches for w, in sender order). */
+  readonly inboxes: Batch[][];
+}
+
+function levelOf(done: readonly FromWorker[], n: number): Level {
+  const inboxes: Batch[][] = Array.from({ length: n }, () => []);
+  let r = { transitions: 0, states: 0, statesBeforeExpand: 0, expanded: 0, pending: 0, cut: false, stopped: false };
+  const inboxCandidates: Candidate[] = [];
+  const candidates: Candidate[] = [];
+  for (const m of done) {
+    if (m.type !== 'level-done') continue;
+    r = {
+      transitions: r.transitions + m.transitions,
+      states: r.states + m.states,
+      statesBeforeExpand: r.statesBeforeExpand + m.statesBeforeExpand,
+      expanded: r.expanded + m.expanded,
+      pending: r.pending + m.next + m.outbox.reduce((k, b) => k + b.words, 0),
+      cut: r.cut || m.cut,
+      stopped: r.stopped || m.stopped,
+    };
+    inboxCandidates.push(...m.inboxCandidates);
+    candidates.push(...m.candidates);
+    m.outbox.forEach((b, to) => {
+      if (b.words > 0) inboxes[to]?.push(b);
+    });
+  }
+  return { ...r, inboxCandidates, candidates, inboxes };
+}
+
+/** The step names from the initial state to global state `state`, asking each state's owner for its parent. */
+function pathTo(pool: Pool, state: number, steps: SharedIntern): string[] {
+  const path: string[] = [];
+  for (let s = state; ; ) {
+    const owner = ownerOfId(s, pool.size);
+    pool.send(owner, { type: 'parent', state: s });
+    const m = pool.receive(owner);
+    if (m.type !== 'parent') throw new Error(`worker ${owner} answered '${m.type}' to 'parent'`);
+    if (m.parent < 0) break;
+    path.push(steps.text(m.step));
+    s = m.parent;
+  }
+  return path.reverse();
 }
 
 /** gpu-progress (b) over the graphs the workers kept (in global state ids), joined on the main thread. */

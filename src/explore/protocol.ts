@@ -16,15 +16,32 @@ export interface Candidate {
   readonly violation: Violation;
   /** Path length of the counterexample (depth of the state, +1 with a step). */
   readonly length: number;
-  /** Global state id (the shared store's). */
+  /** Global state id (exchange.ts `globalId`: the owning worker's own id, interleaved). */
   readonly state: number;
   readonly step: string | null;
 }
 
+/**
+ * Successors one worker found for states another worker owns (parallel.ts): `words` Uint32 words
+ * of `buffer` (transferred, not copied), records of `RECORD` header words and a vector (exchange.ts).
+ */
+export interface Batch {
+  readonly buffer: ArrayBuffer;
+  readonly words: number;
+}
+
 export type ToWorker =
   | { readonly type: 'init' }
-  /** Expand the states with ids in [from, to) (taken in chunks from a shared cursor) at depth `depth`. */
-  | { readonly type: 'level'; readonly from: number; readonly to: number; readonly depth: number; readonly expand: boolean }
+  /**
+   * Insert the states of depth `depth` the other workers sent (`inbox`, in worker order), then
+   * expand this worker's states of that depth (with `expand` false, at the depth bound, only
+   * look for deadlocks and enabled steps).
+   */
+  | { readonly type: 'level'; readonly depth: number; readonly expand: boolean; readonly inbox: readonly Batch[] }
+  /** Only insert `inbox` (and check its new states): the level after the last one expanded. */
+  | { readonly type: 'absorb'; readonly depth: number; readonly inbox: readonly Batch[] }
+  /** The parent and step of a state this worker owns, to rebuild a counterexample. */
+  | { readonly type: 'parent'; readonly state: number }
   | { readonly type: 'graph' }
   | {
       readonly type: 'walks';
@@ -35,19 +52,33 @@ export type ToWorker =
       readonly pctDepth: number;
     };
 
+/** A worker's answer to 'level' and 'absorb'. */
+export interface LevelDone {
+  readonly type: 'level-done';
+  /** Transitions taken in this level. */
+  readonly transitions: number;
+  /** Found inserting the inbox: state properties of states of the level's depth. */
+  readonly inboxCandidates: readonly Candidate[];
+  /** Found expanding: deadlocks at the level's depth, step and state properties one deeper. */
+  readonly candidates: readonly Candidate[];
+  /** States this worker owns, in all, and before it expanded. */
+  readonly states: number;
+  readonly statesBeforeExpand: number;
+  /** States of the level's depth it expanded (or explored at the bound). */
+  readonly expanded: number;
+  /** Its own new states of the next depth. */
+  readonly next: number;
+  /** Successors for each other worker (indexed by worker; empty for itself). */
+  readonly outbox: readonly Batch[];
+  /** A state at the depth bound had enabled steps. */
+  readonly cut: boolean;
+  readonly stopped: boolean;
+}
+
 export type FromWorker =
-  | { readonly type: 'ready'; readonly candidates: readonly Candidate[]; readonly bound: number }
-  | {
-      readonly type: 'level-done';
-      /** Transitions taken in this level. */
-      readonly transitions: number;
-      readonly candidates: readonly Candidate[];
-      /** At most this many successors of the next frontier (the store reserves room for them). */
-      readonly bound: number;
-      /** A state at the depth bound had enabled steps. */
-      readonly cut: boolean;
-      readonly stopped: boolean;
-    }
+  | { readonly type: 'ready'; readonly candidates: readonly Candidate[]; readonly states: number }
+  | LevelDone
+  | { readonly type: 'parent'; readonly parent: number; readonly step: number }
   | {
       readonly type: 'graph';
       readonly names: readonly string[];

@@ -1,16 +1,11 @@
 import { fmix, hashSeed, mix } from './fingerprint.js';
-import { packVector, tagOf, unpackVector } from './store.js';
 
 /**
- * The tables worker threads share for a parallel breadth-first search (parallel.ts): growable
- * SharedArrayBuffers, so every thread's views see a table grow without being handed new buffers.
- *
- * - `SharedIntern`: strings (actor-state keys, messages, networks, step ids) to dense global ids.
- *   Each worker interns a local id once and caches the answer, so the lock is taken rarely.
- * - `SharedStore`: the visited set over vectors of global ids, with parents and choices. Workers
- *   insert concurrently (a slot is claimed by compare-and-swap); a level's new states are one id
- *   range, which workers claim in chunks and rebuild from their vectors, so no world object
- *   travels between threads. It only grows between levels (`reserve`), when no worker is inserting.
+ * The table worker threads share for a parallel breadth-first search (parallel.ts), in growable
+ * SharedArrayBuffers, so every thread's views see it grow without being handed new buffers:
+ * `SharedIntern`, strings (actor-state keys, messages, networks, step names) to dense global ids.
+ * Each worker interns a local id once and caches the answer, so the lock is taken rarely. The
+ * visited set is not shared: each worker stores the states it owns (exchange.ts).
  */
 
 /** Bytes reserved (address space only) for a growable buffer; pages are committed as it grows. */
@@ -38,22 +33,22 @@ function fixed<V>(View: { new (b: SharedArrayBuffer, offset: number, length: num
   return new View(buf, 0, Math.floor(buf.byteLength / View.BYTES_PER_ELEMENT));
 }
 
-function hashString(s: string): number {
+/** A string's hash, the same in every thread (the intern table's). */
+export function hashString(s: string): number {
   let h = hashSeed(s.length);
   for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
   return fmix(h);
 }
 
-/** What both shared tables hold: control slots, an open-addressing table, and per id its record's offset and hash. */
-interface HashedBuffers {
+/**
+ * The buffers of a SharedIntern, as posted to a worker: control slots, an open-addressing table,
+ * per id the offset and hash of its string, and the strings' characters.
+ */
+export interface InternBuffers {
   readonly ctl: SharedArrayBuffer;
   readonly table: SharedArrayBuffer;
   readonly offs: SharedArrayBuffer;
   readonly hashes: SharedArrayBuffer;
-}
-
-/** The buffers of a SharedIntern, as posted to a worker. */
-export interface InternBuffers extends HashedBuffers {
   readonly chars: SharedArrayBuffer;
 }
 
@@ -165,168 +160,5 @@ export class SharedIntern {
   private unlock(): void {
     Atomics.store(this.ctl, LOCK, 0);
     Atomics.notify(this.ctl, LOCK, 1);
-  }
-}
-
-/** The buffers of a SharedStore, as posted to a worker. */
-export interface StoreBuffers extends HashedBuffers {
-  readonly parent: SharedArrayBuffer;
-  readonly choice: SharedArrayBuffer;
-  readonly arena: SharedArrayBuffer;
-}
-
-// ctl slots of SharedStore.
-const SIZE = 0;
-const BYTES = 1;
-/** Table entry of a slot whose state is being written. */
-const BUSY = -1;
-
-/**
- * Vectors LEB128-packed as in store.ts, each arena record led by its byte count. Table entries:
- * 0 empty, BUSY claimed, else `tag | (id + 1)`, the tag being hash bits above the slot bits as in
- * StateStore, so most probes past other states read nothing but the table. A claimant writes the
- * state's bytes, hash, parent and choice, then publishes the slot with an atomic store; a reader
- * that loads the slot atomically sees them (the JS memory model's synchronises-with), and spins
- * while the slot is BUSY.
- */
-export class SharedStore {
-  private readonly ctl: Int32Array;
-  private table!: Int32Array;
-  private offs!: Uint32Array;
-  private hashes!: Uint32Array;
-  parent!: Int32Array;
-  choice!: Uint16Array;
-  private arena!: Uint8Array;
-  private readonly scratch: Uint8Array;
-  /** Whether the last `add` inserted a new state. */
-  added = false;
-
-  constructor(
-    readonly width: number,
-    readonly buffers: StoreBuffers = {
-      ctl: new SharedArrayBuffer(8),
-      table: growable(1 << 16),
-      offs: growable(1 << 14),
-      hashes: growable(1 << 14),
-      parent: growable(1 << 14),
-      choice: growable(1 << 13),
-      arena: growable(1 << 16),
-    },
-  ) {
-    this.ctl = new Int32Array(buffers.ctl);
-    this.scratch = new Uint8Array(width * 5);
-    if (width * 5 > 255) throw new RangeError(`${width} actors are too many for the shared store`);
-    this.refresh();
-  }
-
-  /** Fixed-length views over the buffers as they are now: every thread calls it after `reserve`. */
-  refresh(): void {
-    const b = this.buffers;
-    this.table = fixed(Int32Array, b.table);
-    this.offs = fixed(Uint32Array, b.offs);
-    this.hashes = fixed(Uint32Array, b.hashes);
-    this.parent = fixed(Int32Array, b.parent);
-    this.choice = fixed(Uint16Array, b.choice);
-    this.arena = fixed(Uint8Array, b.arena);
-  }
-
-  get size(): number {
-    return Atomics.load(this.ctl, SIZE);
-  }
-
-  /**
-   * Room for `more` new states on top of the current ones, with the table at most half full.
-   * Only between levels: no thread may be inserting, and each calls `refresh` before the next.
-   */
-  reserve(more: number): void {
-    const states = this.size + more;
-    ensureBytes(this.buffers.offs, states * 4);
-    ensureBytes(this.buffers.hashes, states * 4);
-    ensureBytes(this.buffers.parent, states * 4);
-    ensureBytes(this.buffers.choice, states * 2);
-    ensureBytes(this.buffers.arena, (this.ctl[BYTES] as number) + more * (this.width * 5 + 1));
-    this.refresh();
-    if (states * 2 <= this.table.length) return;
-    ensureBytes(this.buffers.table, states * 2 * 4);
-    this.refresh();
-    this.table.fill(0);
-    const mask = this.table.length - 1;
-    const size = this.size;
-    for (let id = 0; id < size; id++) {
-      const hash = this.hashes[id] as number;
-      let slot = hash & mask;
-      while (this.table[slot] !== 0) slot = (slot + 1) & mask;
-      this.table[slot] = tagOf(hash, mask) | (id + 1);
-    }
-  }
-
-  /** The id of the state with vector `vec` (hash `hash`), inserting it if new (`added`). */
-  add(vec: ArrayLike<number>, hash: number, parent: number, choice: number): number {
-    const len = this.pack(vec);
-    const table = this.table;
-    // The slot bits are also the bits of id + 1 (the table is at most half full).
-    const mask = table.length - 1;
-    const tag = tagOf(hash, mask);
-    let slot = hash & mask;
-    // A plain read of each probed slot (performance: Atomics.load is a builtin call in this V8,
-    // five times a plain read, on every probe). An aligned Int32 read is tear-free, so it sees a
-    // whole entry: an empty slot is then claimed atomically, and an entry whose tag matches is
-    // read again atomically before its bytes, which orders them after the claimant's publication.
-    let e = table[slot] as number;
-    for (;;) {
-      if (e === 0) {
-        e = Atomics.compareExchange(table, slot, 0, BUSY);
-        if (e !== 0) continue;
-        const id = Atomics.add(this.ctl, SIZE, 1);
-        const start = Atomics.add(this.ctl, BYTES, len + 1);
-        const arena = this.arena;
-        arena[start] = len;
-        for (let i = 0; i < len; i++) arena[start + 1 + i] = this.scratch[i] as number;
-        this.offs[id] = start;
-        this.hashes[id] = hash;
-        this.parent[id] = parent;
-        this.choice[id] = choice;
-        Atomics.store(table, slot, tag | (id + 1));
-        this.added = true;
-        return id;
-      }
-      if (e === BUSY) {
-        e = Atomics.load(table, slot);
-        continue;
-      }
-      if ((e & ~mask) === tag && Atomics.load(table, slot) === e) {
-        const id = (e & mask) - 1;
-        if (this.same(id, len)) {
-          this.added = false;
-          return id;
-        }
-      }
-      slot = (slot + 1) & mask;
-      e = table[slot] as number;
-    }
-  }
-
-  /** The vector of state `id`, unpacked into `out`. */
-  vector(id: number, out: Uint32Array): Uint32Array {
-    return unpackVector(this.arena, (this.offs[id] as number) + 1, this.width, out);
-  }
-
-  /** The choices from the initial state (id 0) to `id`. */
-  pathTo(id: number): number[] {
-    const path: number[] = [];
-    for (let s = id; (this.parent[s] as number) >= 0; s = this.parent[s] as number) path.push(this.choice[s] as number);
-    return path.reverse();
-  }
-
-  private same(id: number, len: number): boolean {
-    const start = (this.offs[id] as number) + 1;
-    const arena = this.arena;
-    if (arena[start - 1] !== len) return false;
-    for (let i = 0; i < len; i++) if (arena[start + i] !== this.scratch[i]) return false;
-    return true;
-  }
-
-  private pack(vec: ArrayLike<number>): number {
-    return packVector(vec, this.width, this.scratch);
   }
 }

@@ -133,13 +133,12 @@ export class StateStore {
 }
 
 /**
- * The tag of a table entry `tag | id` (StateStore; SharedStore stores `tag | (id + 1)`, 0 being
- * its empty slot): the id in the low `mask` bits (ids stay below the table length, since the
- * table is at most half full before it grows), and as many hash bits above the slot bits as fit
- * below the sign bit (negative entries are StateStore's empty and SharedStore's busy slots), so
- * most probes past other states read nothing but the table.
+ * The tag of a table entry `tag | id`: the id in the low `mask` bits (ids stay below the table
+ * length, since the table is at most half full before it grows), and as many hash bits above the
+ * slot bits as fit below the sign bit (negative entries are empty slots), so most probes past
+ * other states read nothing but the table.
  */
-export function tagOf(hash: number, mask: number): number {
+function tagOf(hash: number, mask: number): number {
   return hash & ~mask & 0x7fffffff;
 }
 

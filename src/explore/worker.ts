@@ -7,8 +7,10 @@ import { channelPositions, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
 import { GlobalIds } from './globalIds.js';
 import { StateGraph } from './graph.js';
-import type { Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
-import { SharedIntern, SharedStore, type InternBuffers, type StoreBuffers } from './sharedTables.js';
+import { globalId, isProgress, localId, Outbox, ownerOf, partitionPosition, RECORD, stepOf } from './exchange.js';
+import type { Batch, Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
+import { SharedIntern, type InternBuffers } from './sharedTables.js';
+import { StateStore } from './store.js';
 import { normaliser, targetOf, type ExploreTarget } from './target.js';
 import { execution, walkContext } from './walk.js';
 
@@ -18,105 +20,177 @@ export interface WorkerData {
   readonly index: number;
   readonly workers: number;
   readonly main: MessagePort;
-  /** [0]: bumped after every message to the main thread; [1]: stop (time is up); [2]: first violating execution; [3]: `CURSOR`. */
+  /** [0]: bumped after every message to the main thread; [1]: stop (time is up); [2]: first violating execution. */
   readonly shared: SharedArrayBuffer;
-  /** The tables of a parallel bfs (sharedTables.ts); null for random and pct walks. */
-  readonly tables: { readonly content: InternBuffers; readonly steps: InternBuffers; readonly store: StoreBuffers } | null;
+  /** The intern tables of a parallel bfs (sharedTables.ts); null for random and pct walks. */
+  readonly tables: { readonly content: InternBuffers; readonly steps: InternBuffers } | null;
 }
 
 /**
- * One worker of a parallel breadth-first search (parallel.ts). All workers insert into one shared
- * visited set, whose ids are given in order, so a level's new states are one id range; workers
- * claim chunks of it, rebuild each world from its vector (globalIds.ts) and expand it. A worker
- * checks the state properties of the states it inserted and the step properties of its steps.
+ * One worker of a parallel breadth-first search (parallel.ts). It owns the states whose kernel mm
+ * state falls to it (exchange.ts) and keeps them in a store of its own. Each level it inserts the
+ * states of the level's depth other workers sent it, then expands its states of that depth:
+ * a successor it owns goes into its store, any other into the owner's outbox. It checks the
+ * state properties of the states it inserted and the step properties of its steps.
  */
 class BfsWorker {
   readonly target: ExploreTarget;
   private readonly fp: Fingerprinter;
-  private readonly store: SharedStore;
+  private readonly store: StateStore;
   private readonly ids: StepIds;
   private readonly global: GlobalIds;
+  private readonly stepNames: SharedIntern;
+  /** Global step id → this worker's step index (steps of edges other workers sent). */
+  private readonly localSteps: number[] = [];
   private readonly norm: (w: World) => World;
   private readonly vec: Uint32Array;
   private readonly unpacked: Uint32Array;
   private readonly channels: readonly number[];
+  private readonly outboxes: (Outbox | null)[];
+  /** Own store ids of the states to expand at the next level. */
+  private frontier: number[] = [];
   private candidates: Candidate[] = [];
   private cut = false;
   private stopped = false;
   private readonly graph: StateGraph | null;
   private readonly expanded: number[] = [];
+  private readonly me: number;
+  private readonly n: number;
 
-  constructor(private readonly d: WorkerData, tables: NonNullable<WorkerData['tables']>, private readonly flags: Int32Array) {
+  constructor(d: WorkerData, tables: NonNullable<WorkerData['tables']>, private readonly flags: Int32Array) {
     const model = buildModel(d.setup.scenario, { variant: d.setup.variant, mutations: d.setup.mutations });
     this.target = targetOf(model, d.setup.target);
+    this.me = d.index;
+    this.n = d.workers;
     this.fp = new Fingerprinter(this.target.steppers);
-    this.store = new SharedStore(this.fp.width, tables.store);
+    this.store = new StateStore(this.fp.width);
     this.ids = new StepIds(this.target.steppers.index);
-    this.global = new GlobalIds(this.fp, new SharedIntern(tables.content), new SharedIntern(tables.steps), this.ids, this.target.initial);
+    this.stepNames = new SharedIntern(tables.steps);
+    this.global = new GlobalIds(this.fp, new SharedIntern(tables.content), this.stepNames, this.ids, this.target.initial, partitionPosition(this.target.kinds));
     this.norm = normaliser(this.target);
     this.vec = new Uint32Array(this.fp.width);
     this.unpacked = new Uint32Array(this.fp.width);
     this.channels = channelPositions(this.target.kinds);
     this.graph = this.target.liveness ? new StateGraph() : null;
+    this.outboxes = Array.from({ length: this.n }, (_x, w) => (w === this.me ? null : new Outbox(this.fp.width)));
   }
 
-  /** Worker 0 inserts the initial state: global id 0. */
+  /** The owner of the initial state inserts it. */
   init(): FromWorker {
-    if (this.d.index !== 0) return { type: 'ready', candidates: [], bound: 0 };
     const initial = this.norm(this.target.initial);
+    const hash = this.global.encode(initial, this.vec);
+    if (ownerOf(this.global.partHash(this.vec), this.n) !== this.me) return { type: 'ready', candidates: [], states: 0 };
     const v0 = stateViolation(this.target, this.target.initial);
-    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, state: 0, step: null });
-    this.store.add(this.vec, this.global.encode(initial, this.vec), -1, 0);
-    return { type: 'ready', candidates: this.takeCandidates(), bound: boundOf(initial) };
+    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, state: this.gid(0), step: null });
+    this.frontier.push(this.store.add(this.vec, hash, -1, 0));
+    return { type: 'ready', candidates: this.takeCandidates(), states: this.store.size };
   }
 
-  /** Expands chunks of the level's states [from, to) until the shared cursor passes `to`. */
-  level(m: Extract<ToWorker, { type: 'level' }>): FromWorker {
-    this.store.refresh();
-    let transitions = 0;
-    let bound = 0;
-    for (;;) {
-      const start = Atomics.add(this.flags, CURSOR, CHUNK);
-      if (start >= m.to) break;
-      // Time is checked once per chunk, a fraction of a millisecond of work.
-      if (Atomics.load(this.flags, 1) !== 0) {
-        this.stopped = true;
-        break;
-      }
-      for (let id = start; id < Math.min(m.to, start + CHUNK); id++) {
-        const world = this.global.decode(this.store.vector(id, this.unpacked));
-        const succ = expand(world, this.target.steppers, this.ids);
-        const masks = this.graph === null ? null : stateMasks(world, succ, this.ids, this.channels);
-        if (masks !== null) {
-          this.graph?.setState(id, masks.enabled, masks.progressing, masks.pending);
-          this.expanded.push(id);
-        }
-        if (succ.length === 0) {
-          const dl = deadlockViolation(this.target, world);
-          if (dl !== null) this.candidates.push({ violation: dl, length: m.depth, state: id, step: null });
-          continue;
-        }
-        if (!m.expand) {
-          this.cut = true;
-          continue;
-        }
-        for (let k = 0; k < succ.length; k++) {
-          const s = succ[k] as (typeof succ)[number];
-          transitions++;
-          const after = s.outcome.world;
-          const sv = stepViolation(this.target, world, s.outcome.deliveries, after);
-          if (sv !== null) this.candidates.push({ violation: sv, length: m.depth + 1, state: id, step: this.ids.name(s.idx) });
-          const stored = this.norm(after);
-          const nid = this.store.add(this.vec, this.global.encode(stored, this.vec), id, this.global.step(s.idx));
-          this.graph?.addEdge(id, nid, s.idx, masks?.progress[k] === true);
-          if (!this.store.added) continue;
-          bound += boundOf(stored);
-          const v = stateViolation(this.target, after);
-          if (v !== null) this.candidates.push({ violation: v, length: m.depth + 1, state: nid, step: null });
-        }
+  /** Inserts what the other workers sent for depth `depth`; the new states join the frontier. */
+  private absorb(inbox: readonly Batch[], depth: number): void {
+    const width = this.fp.width;
+    const vec = this.vec;
+    for (const b of inbox) {
+      const words = new Uint32Array(b.buffer, 0, b.words);
+      for (let at = 0; at < words.length; at += RECORD + width) {
+        const parent = words[at] as number;
+        const stepWord = words[at + 1] as number;
+        const step = stepOf(stepWord);
+        const hash = words[at + 2] as number;
+        for (let i = 0; i < width; i++) vec[i] = words[at + RECORD + i] as number;
+        const id = this.store.add(vec, hash, parent, step);
+        this.graph?.addEdge(parent, this.gid(id), this.localStep(step), isProgress(stepWord));
+        if (!this.store.added) continue;
+        this.frontier.push(id);
+        // Checked on the stored (canonical) world, which differs from the one the sender reached
+        // only in numbers no property reads (symmetry.ts); the main thread replays the path.
+        const v = stateViolation(this.target, this.global.decode(vec));
+        if (v !== null) this.candidates.push({ violation: v, length: depth, state: this.gid(id), step: null });
       }
     }
-    return { type: 'level-done', transitions, candidates: this.takeCandidates(), bound, cut: this.cut, stopped: this.stopped };
+  }
+
+  /** One level: insert the inbox, then expand (at the depth bound: only look at) the frontier of depth `depth`; 'absorb' stops after the inbox. */
+  level(m: Extract<ToWorker, { type: 'level' | 'absorb' }>): FromWorker {
+    this.absorb(m.inbox, m.depth);
+    const inboxCandidates = this.takeCandidates();
+    const statesBeforeExpand = this.store.size;
+    let transitions = 0;
+    let expanded = 0;
+    if (m.type === 'level') {
+      const frontier = this.frontier;
+      this.frontier = [];
+      for (; expanded < frontier.length; expanded++) {
+        // Time is checked every so many states, a fraction of a millisecond of work.
+        if ((expanded & 63) === 0 && Atomics.load(this.flags, 1) !== 0) {
+          this.stopped = true;
+          break;
+        }
+        transitions += this.expand(frontier[expanded] as number, m.depth, m.expand);
+      }
+    }
+    return {
+      type: 'level-done',
+      transitions,
+      inboxCandidates,
+      candidates: this.takeCandidates(),
+      states: this.store.size,
+      statesBeforeExpand,
+      expanded,
+      next: this.frontier.length,
+      outbox: this.outboxes.map((o) => (o === null ? { buffer: new ArrayBuffer(0), words: 0 } : o.take())),
+      cut: this.cut,
+      stopped: this.stopped,
+    };
+  }
+
+  /** Expands own state `local` of depth `depth`; returns the transitions taken. */
+  private expand(local: number, depth: number, expandIt: boolean): number {
+    const id = this.gid(local);
+    const world = this.global.decode(this.store.vector(local, this.unpacked));
+    const succ = expand(world, this.target.steppers, this.ids);
+    const masks = this.graph === null ? null : stateMasks(world, succ, this.ids, this.channels);
+    if (masks !== null) {
+      this.graph?.setState(id, masks.enabled, masks.progressing, masks.pending);
+      this.expanded.push(id);
+    }
+    if (succ.length === 0) {
+      const dl = deadlockViolation(this.target, world);
+      if (dl !== null) this.candidates.push({ violation: dl, length: depth, state: id, step: null });
+      return 0;
+    }
+    if (!expandIt) {
+      this.cut = true;
+      return 0;
+    }
+    for (let k = 0; k < succ.length; k++) {
+      const s = succ[k] as (typeof succ)[number];
+      const after = s.outcome.world;
+      const sv = stepViolation(this.target, world, s.outcome.deliveries, after);
+      if (sv !== null) this.candidates.push({ violation: sv, length: depth + 1, state: id, step: this.ids.name(s.idx) });
+      const hash = this.global.encode(this.norm(after), this.vec);
+      const step = this.global.step(s.idx);
+      const progress = masks?.progress[k] === true;
+      const owner = ownerOf(this.global.partHash(this.vec), this.n);
+      if (owner !== this.me) {
+        // The owner inserts it, checks it and records the edge (absorb).
+        (this.outboxes[owner] as Outbox).push(id, step, progress, hash, this.vec);
+        continue;
+      }
+      const nid = this.store.add(this.vec, hash, id, step);
+      this.graph?.addEdge(id, this.gid(nid), s.idx, progress);
+      if (!this.store.added) continue;
+      this.frontier.push(nid);
+      const v = stateViolation(this.target, after);
+      if (v !== null) this.candidates.push({ violation: v, length: depth + 1, state: this.gid(nid), step: null });
+    }
+    return succ.length;
+  }
+
+  /** The parent (global id) and step (global step id) of the state of global id `state`, which this worker owns. */
+  parentOf(state: number): FromWorker {
+    const local = localId(state, this.n);
+    return { type: 'parent', parent: this.store.parent[local] as number, step: this.store.choice[local] as number };
   }
 
   graphPart(): FromWorker {
@@ -136,20 +210,19 @@ class BfsWorker {
     };
   }
 
+  private gid(local: number): number {
+    return globalId(local, this.me, this.n);
+  }
+
+  private localStep(global: number): number {
+    return (this.localSteps[global] ??= this.ids.idx(this.stepNames.text(global)));
+  }
+
   private takeCandidates(): Candidate[] {
     const c = this.candidates;
     this.candidates = [];
     return c;
   }
-}
-
-/** The shared flags slot of the level's next unclaimed state id, and how many a worker claims at once. */
-export const CURSOR = 3;
-const CHUNK = 64;
-
-/** At most this many steps are enabled in `world`: one per actor and one per message in flight. */
-function boundOf(world: World): number {
-  return world.actors.length + world.net.length;
 }
 
 /** This worker's executions of a random/pct run: i ≡ index (mod workers), stopping past the first violation any worker found. */
@@ -185,7 +258,8 @@ export function startWorker(): void {
   const d = workerData as WorkerData;
   const flags = new Int32Array(d.shared);
   const post = (m: FromWorker): void => {
-    d.main.postMessage(m);
+    // Outboxes move to the main thread without a copy (it hands them on to their owners).
+    d.main.postMessage(m, m.type === 'level-done' ? m.outbox.map((b) => b.buffer) : []);
     Atomics.add(flags, 0, 1);
     Atomics.notify(flags, 0);
   };
@@ -199,7 +273,11 @@ export function startWorker(): void {
           post(bfs.init());
           return;
         case 'level':
+        case 'absorb':
           if (bfs !== null) post(bfs.level(m));
+          return;
+        case 'parent':
+          if (bfs !== null) post(bfs.parentOf(m.state));
           return;
         case 'graph':
           if (bfs !== null) post(bfs.graphPart());

@@ -9,7 +9,7 @@ function both(
   variant: string,
   mutations: readonly string[],
   strategy: 'bfs' | 'random' | 'pct',
-  extra: { seed?: number; maxStates?: number } = {},
+  extra: { seed?: number; maxStates?: number; maxDepth?: number } = {},
   target: { fairness?: 'actor' } = {},
 ) {
   const scenario = builtinScenarios.get(name);
@@ -49,6 +49,50 @@ describe('worker threads', () => {
     expect(two.counterexample?.violation.invariant).toBe('gpu-progress');
     expect(two.counterexample?.cycleStart).toBeDefined();
     expect(two.states).toBe(one.states);
+  });
+
+  // Every mutation, so that violations show in each place a worker finds them: a step's
+  // property, a state it inserts itself, a state another worker sent it, a deadlock.
+  it.each([
+    ['svm-atomic-basic', 'linux-6.15', 'restore-before-invalidate'],
+    ['svm-atomic-basic', 'linux-5.14', 'driver-ignores-invalidate'],
+    ['gpu-atomic-munmap', 'linux-6.15', 'driver-skips-seq-retry'],
+    ['svm-atomic-basic', 'linux-6.15', 'driver-no-owner-filter'],
+    ['hmm-exclusive-two-faults', 'linux-5.14', 'fault-skips-pte-same'],
+    ['hmm-exclusive-two-faults', 'linux-6.15', 'fault-skips-pte-same'],
+    ['svm-atomic-basic', 'linux-5.14', 'gpu-clear-no-drain'],
+  ])('%s on %s with %s: 2 and 3 workers stop where one does, with the same property and length', (name, variant, mutation) => {
+    const { one, two } = both(name, variant, [mutation], 'bfs');
+    const scenario = builtinScenarios.get(name);
+    if (scenario === undefined) throw new Error(name);
+    const three = exploreParallel({ scenario, variant, mutations: [mutation], target: {} }, { strategy: 'bfs' }, 3);
+    for (const r of [two, three]) {
+      expect(r.verdict).toBe('violation');
+      expect(r.counterexample?.violation.invariant).toBe(one.counterexample?.violation.invariant);
+      expect(r.counterexample?.choices).toHaveLength(one.counterexample?.choices.length ?? -1);
+      expect(r.states).toBe(one.states);
+      expect(r.transitions).toBe(one.transitions);
+      expect(r.depth).toBe(one.depth);
+    }
+  });
+
+  it('splits the same way on every run: the same counterexample, step by step', () => {
+    const a = both('svm-atomic-basic', 'linux-5.14', ['driver-ignores-invalidate'], 'bfs').two;
+    const b = both('svm-atomic-basic', 'linux-5.14', ['driver-ignores-invalidate'], 'bfs').two;
+    expect(b.counterexample?.choices).toEqual(a.counterexample?.choices);
+  });
+
+  it('counts the same on 3 workers, and at a depth bound stops at the same place', () => {
+    const { one } = both('svm-atomic-basic', 'linux-6.15', [], 'bfs', { maxDepth: 6 });
+    const scenario = builtinScenarios.get('svm-atomic-basic');
+    if (scenario === undefined) throw new Error('svm-atomic-basic');
+    const three = exploreParallel({ scenario, variant: 'linux-6.15', mutations: [], target: {} }, { strategy: 'bfs', maxDepth: 6 }, 3);
+    expect(one.verdict).toBe('incomplete');
+    expect(three.verdict).toBe('incomplete');
+    expect(three.limit).toBe('max-depth');
+    expect(three.states).toBe(one.states);
+    expect(three.transitions).toBe(one.transitions);
+    expect(three.depth).toBe(one.depth);
   });
 
   it('random and pct split the executions and report the same first violating one', () => {

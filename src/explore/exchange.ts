@@ -1,0 +1,83 @@
+import type { Batch } from './protocol.js';
+
+import type { ActorKind } from '../domain/index.js';
+
+/**
+ * How a parallel bfs splits the visited set (parallel.ts): each state belongs to one worker,
+ * and only that worker stores and expands it, so no table is written by two threads. Successors
+ * owned elsewhere travel in batches, once per level.
+ *
+ * A world's owner is chosen by the state of one actor, the kernel mm's, not by the whole world:
+ * expanding a world reads each actor state's memoized transitions and property views, and split
+ * by whole-world hash every worker met nearly every kernel state, each level, so each did about
+ * the work of the whole search on half the worlds (measured on peer-3cpu-1gpu, run one worker
+ * after the other: 8.7 s each against 11.2 s for one worker alone). Split by the kernel mm's
+ * state, which has far more distinct states than any other actor, each worker meets its own
+ * half of them (5.5 s each), and steps that leave it unchanged stay on their worker.
+ */
+
+/** The world position whose actor state picks a world's owner: the kernel mm's (else the first). */
+export function partitionPosition(kinds: readonly ActorKind[]): number {
+  return Math.max(0, kinds.indexOf('kernelMm'));
+}
+
+/** The worker that owns a world whose partition actor's content hashes to `hash`: its top bits. */
+export function ownerOf(hash: number, workers: number): number {
+  return Math.floor(((hash >>> 0) * workers) / 0x100000000);
+}
+
+/** A state's id across workers: its owner's own store id, interleaved with the other workers'. */
+export function globalId(local: number, worker: number, workers: number): number {
+  return local * workers + worker;
+}
+
+/** The worker that owns the state of global id `id`, and its id there. */
+export function ownerOfId(id: number, workers: number): number {
+  return id % workers;
+}
+export function localId(id: number, workers: number): number {
+  return Math.floor(id / workers);
+}
+
+/** Header words of a record: the parent's global id, the step's global id (bit 31: a progress step), the hash. */
+export const RECORD = 3;
+const PROGRESS = 0x80000000;
+
+/** Successors bound for one other worker, as Uint32 records: the header, then the vector. */
+export class Outbox {
+  private words = new Uint32Array(1 << 12);
+  private used = 0;
+
+  constructor(private readonly width: number) {}
+
+  push(parent: number, step: number, progress: boolean, hash: number, vec: Uint32Array): void {
+    if (this.used + RECORD + this.width > this.words.length) {
+      const w = new Uint32Array(this.words.length * 2);
+      w.set(this.words.subarray(0, this.used));
+      this.words = w;
+    }
+    const w = this.words;
+    let at = this.used;
+    w[at++] = parent;
+    w[at++] = progress ? (step | PROGRESS) >>> 0 : step;
+    w[at++] = hash;
+    for (let i = 0; i < this.width; i++) w[at++] = vec[i] as number;
+    this.used = at;
+  }
+
+  /** The batch so far, handed over (its buffer is transferred); the outbox starts again, as large. */
+  take(): Batch {
+    const batch = { buffer: this.words.buffer as ArrayBuffer, words: this.used };
+    this.words = new Uint32Array(this.words.length);
+    this.used = 0;
+    return batch;
+  }
+}
+
+/** Reads a record's step word: the step's global id and whether it is a progress step. */
+export function stepOf(word: number): number {
+  return (word & ~PROGRESS) >>> 0;
+}
+export function isProgress(word: number): boolean {
+  return (word & PROGRESS) !== 0;
+}

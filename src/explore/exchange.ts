@@ -1,6 +1,5 @@
-import type { Batch } from './protocol.js';
-
 import type { ActorKind } from '../domain/index.js';
+import type { Batch } from './protocol.js';
 
 /**
  * How a parallel bfs splits the visited set (parallel.ts): each state belongs to one worker,

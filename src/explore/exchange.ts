@@ -66,6 +66,7 @@ export class Outbox {
 
   /** The batch so far, handed over (its buffer is transferred); the outbox starts again, as large. */
   take(): Batch {
+    if (this.used === 0) return emptyBatch();
     const batch = { buffer: this.words.buffer as ArrayBuffer, words: this.used };
     this.words = new Uint32Array(this.words.length);
     this.used = 0;
@@ -73,10 +74,36 @@ export class Outbox {
   }
 }
 
-/** Reads a record's step word: the step's global id and whether it is a progress step. */
-export function stepOf(word: number): number {
-  return (word & ~PROGRESS) >>> 0;
+/** A batch of no records (a fresh buffer each time: a transferred buffer cannot be sent again). */
+export function emptyBatch(): Batch {
+  return { buffer: new ArrayBuffer(0), words: 0 };
 }
-export function isProgress(word: number): boolean {
-  return (word & PROGRESS) !== 0;
+
+/** Reads a batch's records in order: each `next` fills `vec` and the header fields. */
+export class BatchReader {
+  parent = 0;
+  step = 0;
+  progress = false;
+  hash = 0;
+  private at = 0;
+  private readonly words: Uint32Array;
+
+  constructor(batch: Batch, private readonly width: number) {
+    this.words = new Uint32Array(batch.buffer, 0, batch.words);
+  }
+
+  /** The next record into `vec` and the fields; false after the last. */
+  next(vec: Uint32Array): boolean {
+    const w = this.words;
+    let at = this.at;
+    if (at >= w.length) return false;
+    this.parent = w[at++] as number;
+    const step = w[at++] as number;
+    this.step = (step & ~PROGRESS) >>> 0;
+    this.progress = (step & PROGRESS) !== 0;
+    this.hash = w[at++] as number;
+    for (let i = 0; i < this.width; i++) vec[i] = w[at++] as number;
+    this.at = at;
+    return true;
+  }
 }

@@ -86,12 +86,6 @@ export class StateStore {
     return this.arena.byteLength + this.offsets.byteLength + this.table.byteLength + this.parent.byteLength + this.choice.byteLength + this.hashes.byteLength;
   }
 
-  /** Bytes actually used per state (arena share, offset, parent, choice, table slots at the current load). */
-  get usedBytesPerState(): number {
-    if (this.size === 0) return 0;
-    return (this.used + this.size * (4 + 4 + 2 + 4) + this.table.byteLength) / this.size;
-  }
-
   /** The path of interned choices from the initial state to `id`. */
   pathTo(id: number): number[] {
     const path: number[] = [];

@@ -7,7 +7,7 @@ import { channelPositions, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
 import { GlobalIds } from './globalIds.js';
 import { StateGraph } from './graph.js';
-import { globalId, isProgress, localId, Outbox, ownerOf, partitionPosition, RECORD, stepOf } from './exchange.js';
+import { BatchReader, emptyBatch, globalId, localId, Outbox, ownerOf, partitionPosition } from './exchange.js';
 import type { Batch, Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
 import { SharedIntern, type InternBuffers } from './sharedTables.js';
 import { StateStore } from './store.js';
@@ -88,18 +88,12 @@ class BfsWorker {
 
   /** Inserts what the other workers sent for depth `depth`; the new states join the frontier. */
   private absorb(inbox: readonly Batch[], depth: number): void {
-    const width = this.fp.width;
     const vec = this.vec;
     for (const b of inbox) {
-      const words = new Uint32Array(b.buffer, 0, b.words);
-      for (let at = 0; at < words.length; at += RECORD + width) {
-        const parent = words[at] as number;
-        const stepWord = words[at + 1] as number;
-        const step = stepOf(stepWord);
-        const hash = words[at + 2] as number;
-        for (let i = 0; i < width; i++) vec[i] = words[at + RECORD + i] as number;
-        const id = this.store.add(vec, hash, parent, step);
-        this.graph?.addEdge(parent, this.gid(id), this.localStep(step), isProgress(stepWord));
+      const r = new BatchReader(b, this.fp.width);
+      while (r.next(vec)) {
+        const id = this.store.add(vec, r.hash, r.parent, r.step);
+        this.graph?.addEdge(r.parent, this.gid(id), this.localStep(r.step), r.progress);
         if (!this.store.added) continue;
         this.frontier.push(id);
         // Checked on the stored (canonical) world, which differs from the one the sender reached
@@ -138,7 +132,7 @@ class BfsWorker {
       statesBeforeExpand,
       expanded,
       next: this.frontier.length,
-      outbox: this.outboxes.map((o) => (o === null ? { buffer: new ArrayBuffer(0), words: 0 } : o.take())),
+      outbox: this.outboxes.map((o) => (o === null ? emptyBatch() : o.take())),
       cut: this.cut,
       stopped: this.stopped,
     };

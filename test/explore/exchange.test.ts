@@ -1,4 +1,4 @@
-import { globalId, isProgress, localId, Outbox, ownerOf, ownerOfId, partitionPosition, RECORD, stepOf } from '../../src/explore/exchange.js';
+import { BatchReader, globalId, localId, Outbox, ownerOf, ownerOfId, partitionPosition, RECORD } from '../../src/explore/exchange.js';
 import { hashString, SharedIntern } from '../../src/explore/sharedTables.js';
 import { packVector, StateStore, unpackVector } from '../../src/explore/store.js';
 
@@ -37,16 +37,18 @@ describe('exchange between workers', () => {
     for (let i = 0; i < n; i++) out.push(i, i % 300, i % 3 === 0, (i * 2654435761) >>> 0, Uint32Array.from([i, i + 1, 70_000, 2 ** 32 - 1]));
     const batch = out.take();
     expect(out.take().words).toBe(0);
-    const words = new Uint32Array(batch.buffer, 0, batch.words);
-    expect(words.length).toBe(n * (RECORD + width));
+    expect(batch.words).toBe(n * (RECORD + width));
+    const r = new BatchReader(batch, width);
+    const vec = new Uint32Array(width);
     for (let i = 0; i < n; i++) {
-      const at = i * (RECORD + width);
-      expect(words[at]).toBe(i);
-      expect(stepOf(words[at + 1]!)).toBe(i % 300);
-      expect(isProgress(words[at + 1]!)).toBe(i % 3 === 0);
-      expect(words[at + 2]).toBe((i * 2654435761) >>> 0);
-      expect(Array.from(words.subarray(at + RECORD, at + RECORD + width))).toEqual([i, i + 1, 70_000, 2 ** 32 - 1]);
+      expect(r.next(vec)).toBe(true);
+      expect(r.parent).toBe(i);
+      expect(r.step).toBe(i % 300);
+      expect(r.progress).toBe(i % 3 === 0);
+      expect(r.hash).toBe((i * 2654435761) >>> 0);
+      expect(Array.from(vec)).toEqual([i, i + 1, 70_000, 2 ** 32 - 1]);
     }
+    expect(r.next(vec)).toBe(false);
   });
 
   it('a store finds a state by its hash read back from a batch as unsigned or taken as signed', () => {

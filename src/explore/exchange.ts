@@ -1,5 +1,5 @@
 import type { ActorKind } from '../domain/index.js';
-import type { Batch } from './protocol.js';
+import type { Batch, Candidate } from './protocol.js';
 
 /**
  * How a parallel bfs splits the visited set (parallel.ts): each state belongs to one worker,
@@ -38,18 +38,26 @@ export function localId(id: number, workers: number): number {
   return Math.floor(id / workers);
 }
 
-/** Header words of a record: the parent's global id, the step's global id (bit 31: a progress step), the hash. */
-export const RECORD = 3;
+/**
+ * The order the main thread reports violations in: shortest first, then the lowest state id (ids
+ * do not depend on timing), then the step's name. A worker skips checks that cannot come first.
+ */
+export function candidateOrder(a: Pick<Candidate, 'length' | 'state' | 'step'>, b: Pick<Candidate, 'length' | 'state' | 'step'>): number {
+  return a.length - b.length || a.state - b.state || (a.step ?? '').localeCompare(b.step ?? '');
+}
+
+/** Header words of a record: the parent's global id, the step's global id (bit 31: a progress step). */
+export const RECORD = 2;
 const PROGRESS = 0x80000000;
 
-/** Successors bound for one other worker, as Uint32 records: the header, then the vector. */
+/** Successors bound for one other worker, as Uint32 records: the header, then the global vector (globalIds.ts). */
 export class Outbox {
   private words = new Uint32Array(1 << 12);
   private used = 0;
 
   constructor(private readonly width: number) {}
 
-  push(parent: number, step: number, progress: boolean, hash: number, vec: Uint32Array): void {
+  push(parent: number, step: number, progress: boolean, vec: Uint32Array): void {
     if (this.used + RECORD + this.width > this.words.length) {
       const w = new Uint32Array(this.words.length * 2);
       w.set(this.words.subarray(0, this.used));
@@ -59,7 +67,6 @@ export class Outbox {
     let at = this.used;
     w[at++] = parent;
     w[at++] = progress ? (step | PROGRESS) >>> 0 : step;
-    w[at++] = hash;
     for (let i = 0; i < this.width; i++) w[at++] = vec[i] as number;
     this.used = at;
   }
@@ -84,7 +91,6 @@ export class BatchReader {
   parent = 0;
   step = 0;
   progress = false;
-  hash = 0;
   private at = 0;
   private readonly words: Uint32Array;
 
@@ -101,7 +107,6 @@ export class BatchReader {
     const step = w[at++] as number;
     this.step = (step & ~PROGRESS) >>> 0;
     this.progress = (step & PROGRESS) !== 0;
-    this.hash = w[at++] as number;
     for (let i = 0; i < this.width; i++) vec[i] = w[at++] as number;
     this.at = at;
     return true;

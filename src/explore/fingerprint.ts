@@ -42,19 +42,13 @@ export class Fingerprinter {
     return (this.steppers[pos] as MachineStepper).keyOfId(v);
   }
 
-  /** Writes the vector of `world` into `out[0..width)` and returns its 32-bit hash. */
+  /** Writes the vector of `world` into `out[0..width)` and returns its hash (`vectorHash`). */
   encode(world: World, out: Uint32Array): number {
     const actors = world.actors;
     const n = this.steppers.length;
-    let h = hashSeed(this.width);
-    for (let i = 0; i < n; i++) {
-      const v = (this.steppers[i] as MachineStepper).idOf(actors[i] as World['actors'][number]);
-      out[i] = v;
-      h = mix(h, v);
-    }
-    const net = this.netId(world.net);
-    out[n] = net;
-    return fmix(mix(h, net));
+    for (let i = 0; i < n; i++) out[i] = (this.steppers[i] as MachineStepper).idOf(actors[i] as World['actors'][number]);
+    out[n] = this.netId(world.net);
+    return vectorHash(out, this.width);
   }
 
   /** The id of a network (its canonical message order). */
@@ -151,7 +145,14 @@ export function canonicalOrder(net: readonly InFlight[]): readonly InFlight[] {
   return [...pairs.keys()].sort().flatMap((k) => pairs.get(k) as InFlight[]);
 }
 
-/** The start of a vector's hash: `mix` each id into it, then `fmix` (also over global ids, globalIds.ts). */
+/** A vector's 32-bit hash: MurmurHash3's mix of each id, then its finaliser. */
+export function vectorHash(vec: ArrayLike<number>, width: number): number {
+  let h = hashSeed(width);
+  for (let i = 0; i < width; i++) h = mix(h, vec[i] as number);
+  return fmix(h);
+}
+
+/** The start of a hash (`vectorHash`, sharedTables.ts `hashString`). */
 export function hashSeed(width: number): number {
   return 0x9747b28c ^ width;
 }

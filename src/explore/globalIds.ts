@@ -1,6 +1,6 @@
-import type { ActorId, ActorSnap, InFlight, World } from '../domain/index.js';
+import type { ActorId, InFlight } from '../domain/index.js';
 import type { StepIds } from './expand.js';
-import { fmix, hashSeed, messageOfKey, mix, type Fingerprinter } from './fingerprint.js';
+import { messageOfKey, type Fingerprinter } from './fingerprint.js';
 import { hashString, type SharedIntern } from './sharedTables.js';
 
 /** The shared table's keys: one namespace per kind of content, so equal texts of two kinds never meet. */
@@ -17,9 +17,9 @@ function bodyOf(key: string, prefix: string): string {
 }
 
 /**
- * Sets `a[i] = v`, first filling the gap after the array's end: the ids of one kind of content
- * skip those of the others, and V8 turns an array written far past its end into a slow
- * dictionary (the network and message tables had become one, read for every state decoded).
+ * Sets `a[i] = v`, first filling the gap after the array's end: ids are not met in order, and
+ * V8 turns an array written far past its end into a slow dictionary (measured: the tables of an
+ * earlier version had become one, read for every state).
  */
 function put<T>(a: (T | undefined)[], i: number, v: T): T {
   while (a.length < i) a.push(undefined);
@@ -28,98 +28,64 @@ function put<T>(a: (T | undefined)[], i: number, v: T): T {
 }
 
 /**
- * World vectors in ids every worker thread agrees on. A worker's fingerprint ids (fingerprint.ts)
- * number actor states, messages and networks in the order that worker met them; each is
- * translated once, through the shared intern table, by its content: the actor state's key, the
- * message's receiver and JSON, the network's global message ids. Step ids likewise, by name.
+ * World vectors between this worker's fingerprint ids and ids every worker agrees on. A worker
+ * stores and expands its worlds in its own fingerprint ids (fingerprint.ts: actor states,
+ * messages and networks numbered in the order it met them), exactly as one-worker bfs does; only
+ * successors bound for another worker travel in global ids: each local id is translated once,
+ * through the shared intern table, by its content (the actor state's key, the message's receiver
+ * and JSON, the network's global message ids), and each global id it receives once back.
  */
 export class GlobalIds {
-  private readonly actors: number[][];
-  private readonly messages: number[] = [];
-  private readonly nets: number[] = [];
+  /** Local id → global id: per actor position, per message, per network. */
+  private readonly actors: (number | undefined)[][];
+  private readonly messages: (number | undefined)[] = [];
+  private readonly nets: (number | undefined)[] = [];
+  /** Global id → local id, for every kind (the key namespaces keep the kinds' global ids apart). */
+  private readonly local: (number | undefined)[] = [];
   private readonly steps: number[] = [];
-  private readonly n: number;
-  /** Global id → this thread's canonical snapshot / network / message. */
-  private readonly snaps: (ActorSnap | undefined)[] = [];
-  private readonly netWorlds: (readonly InFlight[] | undefined)[] = [];
-  private readonly inFlight: (InFlight | undefined)[] = [];
-  private readonly actorIds: readonly ActorId[];
-  /** Global id → the hash of its content (`partHash`). */
+  /** Local state id at the partition position → the hash of its content (`partHash`). */
   private readonly hashes: (number | undefined)[] = [];
+  private readonly n: number;
+  private readonly actorIds: readonly ActorId[];
 
   constructor(
     private readonly fp: Fingerprinter,
     private readonly content: SharedIntern,
     private readonly stepNames: SharedIntern,
     private readonly ids: StepIds,
-    initial: World,
+    actorIds: readonly ActorId[],
     /** The world position `partHash` reads (exchange.ts `partitionPosition`). */
     private readonly part: number,
   ) {
-    this.actorIds = initial.actors.map((a) => a.id);
+    this.actorIds = actorIds;
     this.n = fp.width - 1;
     this.actors = Array.from({ length: this.n }, () => []);
   }
 
-  /** Writes the global vector of `world` into `out` and returns its hash (`Fingerprinter.encode`'s hash, over global ids). */
-  encode(world: World, out: Uint32Array): number {
-    const actors = world.actors;
-    let h = hashSeed(this.fp.width);
-    for (let p = 0; p < this.n; p++) {
-      const id = this.fp.stepperAt(p).idOf(actors[p] as ActorSnap);
-      const cache = this.actors[p] as number[];
-      let g = cache[id];
-      if (g === undefined) {
-        g = this.content.intern(KEY.actor(p, this.fp.contentKey(p, id)));
-        cache[id] = g;
-        if (this.snaps[g] === undefined) put(this.snaps, g, this.fp.stepperAt(p).snapOfId(id));
-      }
-      out[p] = g;
-      h = mix(h, g);
-    }
-    const net = this.fp.netId(world.net);
-    let g = this.nets[net];
-    if (g === undefined) {
-      const msgs = this.fp.nets[net] as readonly number[];
-      g = this.content.intern(KEY.net(msgs.map((m) => this.message(m))));
-      this.nets[net] = g;
-      if (this.netWorlds[g] === undefined) put(this.netWorlds, g, msgs.map((m) => this.fp.messages[m] as InFlight));
-    }
-    out[this.n] = g;
-    return fmix(mix(h, g));
-  }
-
-  /** The hash of the content of the actor state at position `part` of global vector `vec`: the same in every thread. */
+  /** The hash of the content of the actor state at the partition position of local vector `vec`: the same in every worker. */
   partHash(vec: ArrayLike<number>): number {
-    const g = vec[this.part] as number;
-    return this.hashes[g] ?? put(this.hashes, g, hashString(this.content.text(g)));
+    const id = vec[this.part] as number;
+    return this.hashes[id] ?? put(this.hashes, id, hashString(this.fp.contentKey(this.part, id)));
   }
 
-  /** The world of a global vector: actor states and messages first met here are rebuilt from their content. */
-  decode(vec: ArrayLike<number>): World {
-    const actors: ActorSnap[] = [];
-    for (let p = 0; p < this.n; p++) actors.push(this.snaps[vec[p] as number] ?? this.learnSnap(p, vec[p] as number));
+  /** Writes the global vector of local vector `vec` into `out`. */
+  globalize(vec: ArrayLike<number>, out: Uint32Array): void {
+    for (let p = 0; p < this.n; p++) {
+      const id = vec[p] as number;
+      out[p] = (this.actors[p] as (number | undefined)[])[id] ?? this.globalActor(p, id);
+    }
     const net = vec[this.n] as number;
-    return { actors, net: this.netWorlds[net] ?? this.learnNet(net) };
+    out[this.n] = this.nets[net] ?? this.globalNet(net);
   }
 
-  private learnSnap(p: number, gid: number): ActorSnap {
-    const st = this.fp.stepperAt(p);
-    const snap = st.fromKey(this.actorIds[p] as ActorId, bodyOf(this.content.text(gid), KEY.actor(p, '')));
-    put(this.snaps, gid, snap);
-    (this.actors[p] as number[])[st.idOf(snap)] = gid;
-    return snap;
-  }
-
-  private learnNet(gid: number): readonly InFlight[] {
-    const body = bodyOf(this.content.text(gid), KEY.net([]));
-    const msgs = body === '' ? [] : body.split(',').map((m) => this.inFlight[Number(m)] ?? this.learnMessage(Number(m)));
-    return put(this.netWorlds, gid, msgs);
-  }
-
-  private learnMessage(gid: number): InFlight {
-    const m = messageOfKey(bodyOf(this.content.text(gid), KEY.message('')));
-    return put(this.inFlight, gid, m);
+  /** Writes the local vector of global vector `vec` into `out`: states and messages first met here are rebuilt from their content. */
+  localize(vec: ArrayLike<number>, out: Uint32Array): void {
+    for (let p = 0; p < this.n; p++) {
+      const g = vec[p] as number;
+      out[p] = this.local[g] ?? this.learnActor(p, g);
+    }
+    const g = vec[this.n] as number;
+    out[this.n] = this.local[g] ?? this.learnNet(g);
   }
 
   /** The global id of local step index `idx`. */
@@ -127,13 +93,43 @@ export class GlobalIds {
     return (this.steps[idx] ??= this.stepNames.intern(this.ids.name(idx)));
   }
 
-  private message(id: number): number {
-    let g = this.messages[id];
-    if (g === undefined) {
-      g = this.content.intern(KEY.message(this.fp.messageKeys[id] as string));
-      this.messages[id] = g;
-      if (this.inFlight[g] === undefined) put(this.inFlight, g, this.fp.messages[id] as InFlight);
-    }
-    return g;
+  private globalActor(p: number, id: number): number {
+    const g = this.content.intern(KEY.actor(p, this.fp.contentKey(p, id)));
+    put(this.local, g, id);
+    return put(this.actors[p] as (number | undefined)[], id, g);
+  }
+
+  private globalNet(net: number): number {
+    const msgs = (this.fp.nets[net] as readonly number[]).map((m) => this.messages[m] ?? this.globalMessage(m));
+    const g = this.content.intern(KEY.net(msgs));
+    put(this.local, g, net);
+    return put(this.nets, net, g);
+  }
+
+  private globalMessage(m: number): number {
+    const g = this.content.intern(KEY.message(this.fp.messageKeys[m] as string));
+    put(this.local, g, m);
+    return put(this.messages, m, g);
+  }
+
+  private learnActor(p: number, g: number): number {
+    const st = this.fp.stepperAt(p);
+    const id = st.idOf(st.fromKey(this.actorIds[p] as ActorId, bodyOf(this.content.text(g), KEY.actor(p, ''))));
+    put(this.actors[p] as (number | undefined)[], id, g);
+    return put(this.local, g, id);
+  }
+
+  private learnNet(g: number): number {
+    const body = bodyOf(this.content.text(g), KEY.net([]));
+    const msgs = body === '' ? [] : body.split(',').map((m) => this.fp.messages[this.local[Number(m)] ?? this.learnMessage(Number(m))] as InFlight);
+    const net = this.fp.netId(msgs);
+    put(this.nets, net, g);
+    return put(this.local, g, net);
+  }
+
+  private learnMessage(g: number): number {
+    const m = this.fp.messageId(messageOfKey(bodyOf(this.content.text(g), KEY.message(''))));
+    put(this.messages, m, g);
+    return put(this.local, g, m);
   }
 }

@@ -4,7 +4,7 @@ import { Budget } from './budget.js';
 import { StepIds } from './expand.js';
 import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf } from './liveness.js';
-import { ownerOfId } from './exchange.js';
+import { candidateOrder, ownerOfId } from './exchange.js';
 import type { Batch, Candidate, FromWorker, LevelDone, ToWorker, WorkerSetup } from './protocol.js';
 import { SharedIntern } from './sharedTables.js';
 import { concretise, shrink } from './shrink.js';
@@ -127,9 +127,10 @@ class Pool {
 
 /**
  * `--workers N`: the same exploration split over worker threads. bfs: level by level; each worker
- * owns the states whose kernel mm state falls to it (exchange.ts) and stores them privately, over
- * ids all workers agree on (globalIds.ts). It expands its own states of the level and sends each
- * successor another worker owns to that worker, which inserts it at the start of the next level.
+ * owns the states whose kernel mm state falls to it (exchange.ts) and stores them privately, in
+ * its own ids. It expands its own states of the level and sends each successor another worker
+ * owns to that worker, in ids all workers agree on (globalIds.ts), to be inserted at the start of
+ * the next level.
  * Every distinct state is stored once, by its owner, so the verdict and the distinct-state count
  * are those of one worker; the order of insertion does not depend on timing, so neither do ids.
  * random and pct: execution i runs on worker i mod N; the first violating execution is the same
@@ -222,8 +223,7 @@ function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, st
   }
   const base = { strategy: 'bfs' as const, unit: 'states' as const, states, transitions, depth, workers: n };
   if (candidates.length > 0) {
-    // Shortest first; among equals the lowest state id (ids do not depend on timing).
-    const best = [...candidates].sort((a, b) => a.length - b.length || a.state - b.state || (a.step ?? '').localeCompare(b.step ?? ''))[0] as Candidate;
+    const best = [...candidates].sort(candidateOrder)[0] as Candidate;
     const path = pathTo(pool, best.state, steps);
     if (best.step !== null) path.push(best.step);
     return { ...base, verdict: 'violation', counterexample: { violation: best.violation, choices: path } };

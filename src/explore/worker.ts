@@ -2,12 +2,12 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import type { World } from '../domain/index.js';
 import { buildModel } from '../runtime/build.js';
 import { expand, StepIds } from './expand.js';
-import { Fingerprinter } from './fingerprint.js';
+import { Fingerprinter, vectorHash } from './fingerprint.js';
 import { channelPositions, stateMasks } from './liveness.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
 import { GlobalIds } from './globalIds.js';
 import { StateGraph } from './graph.js';
-import { BatchReader, emptyBatch, globalId, localId, Outbox, ownerOf, partitionPosition } from './exchange.js';
+import { BatchReader, candidateOrder, emptyBatch, globalId, localId, Outbox, ownerOf, partitionPosition } from './exchange.js';
 import type { Batch, Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
 import { SharedIntern, type InternBuffers } from './sharedTables.js';
 import { StateStore } from './store.js';
@@ -28,10 +28,11 @@ export interface WorkerData {
 
 /**
  * One worker of a parallel breadth-first search (parallel.ts). It owns the states whose kernel mm
- * state falls to it (exchange.ts) and keeps them in a store of its own. Each level it inserts the
- * states of the level's depth other workers sent it, then expands its states of that depth:
- * a successor it owns goes into its store, any other into the owner's outbox. It checks the
- * state properties of the states it inserted and the step properties of its steps.
+ * state falls to it (exchange.ts) and keeps them in a store of its own, in its own fingerprint
+ * ids as one-worker bfs does (globalIds.ts translates what it sends and receives). Each level it
+ * inserts the states of the level's depth other workers sent it, then expands its states of that
+ * depth: a successor it owns goes into its store, any other into the owner's outbox. It checks
+ * the state properties of the states it inserted and the step properties of its steps.
  */
 class BfsWorker {
   readonly target: ExploreTarget;
@@ -44,12 +45,16 @@ class BfsWorker {
   private readonly localSteps: number[] = [];
   private readonly norm: (w: World) => World;
   private readonly vec: Uint32Array;
+  /** A vector in global ids, as it travels between workers. */
+  private readonly wire: Uint32Array;
   private readonly unpacked: Uint32Array;
   private readonly channels: readonly number[];
   private readonly outboxes: (Outbox | null)[];
   /** Own store ids of the states to expand at the next level. */
   private frontier: number[] = [];
   private candidates: Candidate[] = [];
+  /** The first in report order (`wanted`) of every candidate found so far, taken or not. */
+  private best: Candidate | null = null;
   private cut = false;
   private stopped = false;
   private readonly graph: StateGraph | null;
@@ -66,9 +71,11 @@ class BfsWorker {
     this.store = new StateStore(this.fp.width);
     this.ids = new StepIds(this.target.steppers.index);
     this.stepNames = new SharedIntern(tables.steps);
-    this.global = new GlobalIds(this.fp, new SharedIntern(tables.content), this.stepNames, this.ids, this.target.initial, partitionPosition(this.target.kinds));
+    const actorIds = this.target.initial.actors.map((a) => a.id);
+    this.global = new GlobalIds(this.fp, new SharedIntern(tables.content), this.stepNames, this.ids, actorIds, partitionPosition(this.target.kinds));
     this.norm = normaliser(this.target);
     this.vec = new Uint32Array(this.fp.width);
+    this.wire = new Uint32Array(this.fp.width);
     this.unpacked = new Uint32Array(this.fp.width);
     this.channels = channelPositions(this.target.kinds);
     this.graph = this.target.liveness ? new StateGraph() : null;
@@ -78,10 +85,10 @@ class BfsWorker {
   /** The owner of the initial state inserts it. */
   init(): FromWorker {
     const initial = this.norm(this.target.initial);
-    const hash = this.global.encode(initial, this.vec);
+    const hash = this.fp.encode(initial, this.vec);
     if (ownerOf(this.global.partHash(this.vec), this.n) !== this.me) return { type: 'ready', candidates: [], states: 0 };
     const v0 = stateViolation(this.target, this.target.initial);
-    if (v0 !== null) this.candidates.push({ violation: v0, length: 0, state: this.gid(0), step: null });
+    if (v0 !== null) this.found({ violation: v0, length: 0, state: this.gid(0), step: null });
     this.frontier.push(this.store.add(this.vec, hash, -1, 0));
     return { type: 'ready', candidates: this.takeCandidates(), states: this.store.size };
   }
@@ -89,17 +96,20 @@ class BfsWorker {
   /** Inserts what the other workers sent for depth `depth`; the new states join the frontier. */
   private absorb(inbox: readonly Batch[], depth: number): void {
     const vec = this.vec;
+    const width = this.fp.width;
     for (const b of inbox) {
-      const r = new BatchReader(b, this.fp.width);
-      while (r.next(vec)) {
-        const id = this.store.add(vec, r.hash, r.parent, r.step);
-        this.graph?.addEdge(r.parent, this.gid(id), this.localStep(r.step), r.progress);
+      const r = new BatchReader(b, width);
+      while (r.next(this.wire)) {
+        this.global.localize(this.wire, vec);
+        const id = this.store.add(vec, vectorHash(vec, width), r.parent, r.step);
+        const gid = this.gid(id);
+        this.graph?.addEdge(r.parent, gid, this.localStep(r.step), r.progress);
         if (!this.store.added) continue;
         this.frontier.push(id);
         // Checked on the stored (canonical) world, which differs from the one the sender reached
         // only in numbers no property reads (symmetry.ts); the main thread replays the path.
-        const v = stateViolation(this.target, this.global.decode(vec));
-        if (v !== null) this.candidates.push({ violation: v, length: depth, state: this.gid(id), step: null });
+        const v = this.wanted(depth, gid) ? stateViolation(this.target, this.fp.decode(vec)) : null;
+        if (v !== null) this.found({ violation: v, length: depth, state: gid, step: null });
       }
     }
   }
@@ -141,7 +151,7 @@ class BfsWorker {
   /** Expands own state `local` of depth `depth`; returns the transitions taken. */
   private expand(local: number, depth: number, expandIt: boolean): number {
     const id = this.gid(local);
-    const world = this.global.decode(this.store.vector(local, this.unpacked));
+    const world = this.fp.decode(this.store.vector(local, this.unpacked));
     const succ = expand(world, this.target.steppers, this.ids);
     const masks = this.graph === null ? null : stateMasks(world, succ, this.ids, this.channels);
     if (masks !== null) {
@@ -149,8 +159,8 @@ class BfsWorker {
       this.expanded.push(id);
     }
     if (succ.length === 0) {
-      const dl = deadlockViolation(this.target, world);
-      if (dl !== null) this.candidates.push({ violation: dl, length: depth, state: id, step: null });
+      const dl = this.wanted(depth, id) ? deadlockViolation(this.target, world) : null;
+      if (dl !== null) this.found({ violation: dl, length: depth, state: id, step: null });
       return 0;
     }
     if (!expandIt) {
@@ -160,23 +170,25 @@ class BfsWorker {
     for (let k = 0; k < succ.length; k++) {
       const s = succ[k] as (typeof succ)[number];
       const after = s.outcome.world;
-      const sv = stepViolation(this.target, world, s.outcome.deliveries, after);
-      if (sv !== null) this.candidates.push({ violation: sv, length: depth + 1, state: id, step: this.ids.name(s.idx) });
-      const hash = this.global.encode(this.norm(after), this.vec);
+      const sv = this.wanted(depth + 1, id) ? stepViolation(this.target, world, s.outcome.deliveries, after) : null;
+      if (sv !== null) this.found({ violation: sv, length: depth + 1, state: id, step: this.ids.name(s.idx) });
+      const hash = this.fp.encode(this.norm(after), this.vec);
       const step = this.global.step(s.idx);
       const progress = masks?.progress[k] === true;
       const owner = ownerOf(this.global.partHash(this.vec), this.n);
       if (owner !== this.me) {
         // The owner inserts it, checks it and records the edge (absorb).
-        (this.outboxes[owner] as Outbox).push(id, step, progress, hash, this.vec);
+        this.global.globalize(this.vec, this.wire);
+        (this.outboxes[owner] as Outbox).push(id, step, progress, this.wire);
         continue;
       }
       const nid = this.store.add(this.vec, hash, id, step);
-      this.graph?.addEdge(id, this.gid(nid), s.idx, progress);
+      const gid = this.gid(nid);
+      this.graph?.addEdge(id, gid, s.idx, progress);
       if (!this.store.added) continue;
       this.frontier.push(nid);
-      const v = stateViolation(this.target, after);
-      if (v !== null) this.candidates.push({ violation: v, length: depth + 1, state: this.gid(nid), step: null });
+      const v = this.wanted(depth + 1, gid) ? stateViolation(this.target, after) : null;
+      if (v !== null) this.found({ violation: v, length: depth + 1, state: gid, step: null });
     }
     return succ.length;
   }
@@ -210,6 +222,21 @@ class BfsWorker {
 
   private localStep(global: number): number {
     return (this.localSteps[global] ??= this.ids.idx(this.stepNames.text(global)));
+  }
+
+  /**
+   * Whether a violation of length `length` at state `state` could be the one reported
+   * (`candidateOrder`): one this worker has already found that comes first makes the check
+   * needless, as one-worker bfs stops checking once it has found one. Most of the last level can
+   * follow the first violation found in it.
+   */
+  private wanted(length: number, state: number): boolean {
+    return this.best === null || candidateOrder({ length, state, step: null }, this.best) <= 0;
+  }
+
+  private found(c: Candidate): void {
+    this.candidates.push(c);
+    if (this.best === null || candidateOrder(c, this.best) < 0) this.best = c;
   }
 
   private takeCandidates(): Candidate[] {

@@ -138,11 +138,9 @@ export class MachineStepper {
         }
       }
     }
-    const k = `${id}\u0001${name}\u0001${JSON.stringify(value)}`;
-    const known = this.fieldValues.get(k);
-    if (known !== undefined) return known;
-    this.fieldValues.set(k, value);
-    return value;
+    // Not added on a miss: a field that is not a program (the kernel's whole state, say) differs
+    // in nearly every snapshot rebuilt, and keeping its JSON per snapshot was megabytes per worker.
+    return this.fieldValues.get(`${id}\u0001${name}\u0001${JSON.stringify(value)}`) ?? value;
   }
 
   /** The canonical copy of a snapshot (e.g. one decoded from JSON). */

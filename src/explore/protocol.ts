@@ -38,8 +38,12 @@ export type ToWorker =
    * look for deadlocks and enabled steps).
    */
   | { readonly type: 'level'; readonly depth: number; readonly expand: boolean; readonly inbox: readonly Batch[] }
-  /** Only insert `inbox` (and check its new states): the level after the last one expanded. */
-  | { readonly type: 'absorb'; readonly depth: number; readonly inbox: readonly Batch[] }
+  /**
+   * Only insert `inbox` (and check its new states): the level after the last one expanded.
+   * `found` is the violation the last level found that is reported first, so no check that
+   * cannot come before it is needed.
+   */
+  | { readonly type: 'absorb'; readonly depth: number; readonly inbox: readonly Batch[]; readonly found: Candidate }
   /** The parent and step of a state this worker owns, to rebuild a counterexample. */
   | { readonly type: 'parent'; readonly state: number }
   | { readonly type: 'graph' }

@@ -53,7 +53,7 @@ class BfsWorker {
   /** Own store ids of the states to expand at the next level. */
   private frontier: number[] = [];
   private candidates: Candidate[] = [];
-  /** The first in report order (`wanted`) of every candidate found so far, taken or not. */
+  /** The first in report order (`wanted`) of every candidate found so far, here or (absorb) by any worker. */
   private best: Candidate | null = null;
   private cut = false;
   private stopped = false;
@@ -116,6 +116,7 @@ class BfsWorker {
 
   /** One level: insert the inbox, then expand (at the depth bound: only look at) the frontier of depth `depth`; 'absorb' stops after the inbox. */
   level(m: Extract<ToWorker, { type: 'level' | 'absorb' }>): FromWorker {
+    if (m.type === 'absorb') this.keepBest(m.found);
     this.absorb(m.inbox, m.depth);
     const inboxCandidates = this.takeCandidates();
     const statesBeforeExpand = this.store.size;
@@ -236,6 +237,10 @@ class BfsWorker {
 
   private found(c: Candidate): void {
     this.candidates.push(c);
+    this.keepBest(c);
+  }
+
+  private keepBest(c: Candidate): void {
     if (this.best === null || candidateOrder(c, this.best) < 0) this.best = c;
   }
 

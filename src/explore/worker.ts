@@ -168,10 +168,12 @@ class BfsWorker {
       this.cut = true;
       return 0;
     }
+    // Asked once: what the loop finds sorts at or after (depth + 1, id), so the answer holds for every step.
+    const checkSteps = this.wanted(depth + 1, id);
     for (let k = 0; k < succ.length; k++) {
       const s = succ[k] as (typeof succ)[number];
       const after = s.outcome.world;
-      const sv = this.wanted(depth + 1, id) ? stepViolation(this.target, world, s.outcome.deliveries, after) : null;
+      const sv = checkSteps ? stepViolation(this.target, world, s.outcome.deliveries, after) : null;
       if (sv !== null) this.found({ violation: sv, length: depth + 1, state: id, step: this.ids.name(s.idx) });
       const hash = this.fp.encode(this.norm(after), this.vec);
       const step = this.global.step(s.idx);

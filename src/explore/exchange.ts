@@ -1,5 +1,5 @@
 import type { ActorKind } from '../domain/index.js';
-import type { Batch, Candidate } from './protocol.js';
+import type { Batch, CandidateKey } from './protocol.js';
 
 /**
  * How a parallel bfs splits the visited set (parallel.ts): each state belongs to one worker,
@@ -42,7 +42,7 @@ export function localId(id: number, workers: number): number {
  * The order the main thread reports violations in: shortest first, then the lowest state id (ids
  * do not depend on timing), then the step's name. A worker skips checks that cannot come first.
  */
-export function candidateOrder(a: Pick<Candidate, 'length' | 'state' | 'step'>, b: Pick<Candidate, 'length' | 'state' | 'step'>): number {
+export function candidateOrder(a: CandidateKey, b: CandidateKey): number {
   return a.length - b.length || a.state - b.state || (a.step ?? '').localeCompare(b.step ?? '');
 }
 

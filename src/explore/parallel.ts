@@ -209,8 +209,8 @@ function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, st
     if (r.cut) limit ??= 'max-depth';
     if (r.candidates.length > 0) {
       // The next depth's states other workers found, inserted and checked too, as one worker would have.
-      const found = [...r.candidates].sort(candidateOrder)[0] as Candidate;
-      const rest = level((inbox) => ({ type: 'absorb', depth: depth + 1, inbox, found }));
+      const { length, state, step } = [...r.candidates].sort(candidateOrder)[0] as Candidate;
+      const rest = level((inbox) => ({ type: 'absorb', depth: depth + 1, inbox, found: { length, state, step } }));
       candidates = [...r.candidates, ...rest.inboxCandidates];
       states = rest.states;
       break;

@@ -21,6 +21,9 @@ export interface Candidate {
   readonly step: string | null;
 }
 
+/** What orders candidates (exchange.ts `candidateOrder`): where a violation shows, not what it is. */
+export type CandidateKey = Pick<Candidate, 'length' | 'state' | 'step'>;
+
 /**
  * Successors one worker found for states another worker owns (parallel.ts): `words` Uint32 words
  * of `buffer` (transferred, not copied), records of `RECORD` header words and a vector (exchange.ts).
@@ -43,7 +46,7 @@ export type ToWorker =
    * `found` is the violation the last level found that is reported first, so no check that
    * cannot come before it is needed.
    */
-  | { readonly type: 'absorb'; readonly depth: number; readonly inbox: readonly Batch[]; readonly found: Candidate }
+  | { readonly type: 'absorb'; readonly depth: number; readonly inbox: readonly Batch[]; readonly found: CandidateKey }
   /** The parent and step of a state this worker owns, to rebuild a counterexample. */
   | { readonly type: 'parent'; readonly state: number }
   | { readonly type: 'graph' }

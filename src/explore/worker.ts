@@ -8,7 +8,7 @@ import { deadlockViolation, stateViolation, stepViolation } from './properties.j
 import { GlobalIds } from './globalIds.js';
 import { StateGraph } from './graph.js';
 import { BatchReader, candidateOrder, emptyBatch, globalId, localId, Outbox, ownerOf, partitionPosition } from './exchange.js';
-import type { Batch, Candidate, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
+import type { Batch, Candidate, CandidateKey, FromWorker, ToWorker, WorkerSetup } from './protocol.js';
 import { SharedIntern, type InternBuffers } from './sharedTables.js';
 import { StateStore } from './store.js';
 import { normaliser, targetOf, type ExploreTarget } from './target.js';
@@ -54,7 +54,7 @@ class BfsWorker {
   private frontier: number[] = [];
   private candidates: Candidate[] = [];
   /** The first in report order (`wanted`) of every candidate found so far, here or (absorb) by any worker. */
-  private best: Candidate | null = null;
+  private best: CandidateKey | null = null;
   private cut = false;
   private stopped = false;
   private readonly graph: StateGraph | null;
@@ -242,7 +242,7 @@ class BfsWorker {
     this.keepBest(c);
   }
 
-  private keepBest(c: Candidate): void {
+  private keepBest(c: CandidateKey): void {
     if (this.best === null || candidateOrder(c, this.best) < 0) this.best = c;
   }
 

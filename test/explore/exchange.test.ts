@@ -49,13 +49,6 @@ describe('exchange between workers', () => {
     }
     expect(r.next(vec)).toBe(false);
   });
-
-  it('a store finds a state by its hash given as unsigned or taken as signed', () => {
-    const store = new StateStore(2);
-    const a = store.add(Uint32Array.from([1, 2]), 0x80000001, -1, 0);
-    expect(store.add(Uint32Array.from([1, 2]), 0x80000001 | 0, 0, 1)).toBe(a);
-    expect(store.added).toBe(false);
-  });
 });
 
 describe('SharedIntern', () => {
@@ -74,7 +67,14 @@ describe('SharedIntern', () => {
   });
 });
 
-describe('vector packing', () => {
+describe('the visited-state store', () => {
+  it('finds a state by its hash given as unsigned or taken as signed', () => {
+    const store = new StateStore(2);
+    const a = store.add(Uint32Array.from([1, 2]), 0x80000001, -1, 0);
+    expect(store.add(Uint32Array.from([1, 2]), 0x80000001 | 0, 0, 1)).toBe(a);
+    expect(store.added).toBe(false);
+  });
+
   it('round-trips ids across every LEB128 length, up to the largest 32-bit id', () => {
     const ids = [0, 1, 127, 128, 16_383, 16_384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31, 2 ** 32 - 1];
     const vec = Uint32Array.from(ids);

@@ -1,5 +1,5 @@
 import { MM_ACTOR, MMU_NOTIFIER_ACTOR, type ActorId, type InFlight, type World } from '../domain/index.js';
-import { candidateId, candidateSteps, forEachCandidate, step, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
+import { candidateId, forEachCandidate, stepAt, type StepFootprint, type StepId, type StepOutcome, type Steppers } from '../runtime/step.js';
 
 /**
  * Successors of a world through the runtime's one step (`stepAt`, the core of `step()`). Step
@@ -103,8 +103,5 @@ export function expand(world: World, steppers: Steppers, ids: StepIds, skip?: (i
 
 /** Whether any of the steps `only` picks is enabled (a state whose steps all sleep is no deadlock). */
 export function anyEnabled(world: World, steppers: Steppers, ids: StepIds, only: (idx: number) => boolean): boolean {
-  for (const name of candidateSteps(world)) {
-    if (only(ids.idx(name)) && step(world, steppers, name, false) !== null) return true;
-  }
-  return false;
+  return expand(world, steppers, ids, (idx) => !only(idx)).length > 0;
 }

@@ -2,7 +2,7 @@ import type { ActorKind, ActorSnap, World } from '../domain/index.js';
 import type { Invariant, Violation } from '../invariants/types.js';
 import { gpuChannels, kernelState } from '../invariants/view.js';
 import { actorFinished } from '../runtime/run.js';
-import { candidateSteps, step, type StepId } from '../runtime/step.js';
+import { stepAll, type StepId } from '../runtime/step.js';
 import { expand, StepIds, type Successor } from './expand.js';
 import { Fingerprinter } from './fingerprint.js';
 import { StateStore } from './store.js';
@@ -355,13 +355,12 @@ export function canFinish(target: ExploreTarget, world: World, channel: number, 
   const norm = normaliser(target);
   const start = norm(world);
   store.add(vec, fp.encode(start, vec), -1, 0);
+  const ids = new StepIds(target.steppers.index);
   let frontier = [start];
   while (frontier.length > 0) {
     const next: World[] = [];
     for (const w of frontier) {
-      for (const id of candidateSteps(w)) {
-        const o = step(w, target.steppers, id, false);
-        if (o === null) continue;
+      for (const { outcome: o } of expand(w, target.steppers, ids)) {
         if (finished(o.world)) return true;
         const w2 = norm(o.world);
         store.add(vec, fp.encode(w2, vec), -1, 0);
@@ -382,11 +381,10 @@ export function canFinish(target: ExploreTarget, world: World, channel: number, 
  * notifier sequence numbers, which is what a replay can check.
  */
 export function rotateToIdle(target: ExploreTarget, prefix: readonly StepId[], cycle: readonly StepId[]): Lasso {
-  let world = target.initial;
-  for (const c of prefix) world = stepOrThrow(target, world, c);
+  let world = enabledOrThrow(stepAll(target.initial, target.steppers, prefix));
   for (let i = 0; i < cycle.length; i++) {
     if (notifierIdle(world)) return { prefix: [...prefix, ...cycle.slice(0, i)], cycle: [...cycle.slice(i), ...cycle.slice(0, i)] };
-    world = stepOrThrow(target, world, cycle[i] as StepId);
+    world = enabledOrThrow(stepAll(world, target.steppers, [cycle[i] as StepId]));
   }
   return { prefix, cycle };
 }
@@ -399,12 +397,9 @@ export function rotateToIdle(target: ExploreTarget, prefix: readonly StepId[], c
  */
 export function lassoViolation(target: ExploreTarget, prefix: readonly StepId[], cycle: readonly StepId[], fairness: Fairness): Violation | string {
   if (cycle.length === 0) return 'the cycle is empty';
-  let world = target.initial;
-  for (const c of prefix) {
-    const o = step(world, target.steppers, c, false);
-    if (o === null) return `prefix step '${c}' is not enabled`;
-    world = o.world;
-  }
+  const p = stepAll(target.initial, target.steppers, prefix);
+  if (p.stuck !== undefined) return `prefix step '${p.stuck}' is not enabled`;
+  let world = p.world;
   const start = world;
   const channels = channelPositions(target.kinds);
   const ids = new StepIds(target.steppers.index);
@@ -474,8 +469,7 @@ export function livenessOf(target: ExploreTarget, graph: StateGraph, ids: StepId
   return { violation: v, choices: [...lasso.prefix, ...lasso.cycle], cycleStart: lasso.prefix.length, fairness: target.fairness };
 }
 
-function stepOrThrow(target: ExploreTarget, world: World, id: StepId): World {
-  const o = step(world, target.steppers, id, false);
-  if (o === null) throw new Error(`lasso step '${id}' is not enabled on replay`);
-  return o.world;
+function enabledOrThrow(r: ReturnType<typeof stepAll>): World {
+  if (r.stuck !== undefined) throw new Error(`lasso step '${r.stuck}' is not enabled on replay`);
+  return r.world;
 }

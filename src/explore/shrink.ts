@@ -1,6 +1,6 @@
 import type { World } from '../domain/index.js';
 import type { Violation } from '../invariants/types.js';
-import { candidateSteps, step, type StepId } from '../runtime/step.js';
+import { enabledSteps, step, stepAll, type StepId } from '../runtime/step.js';
 import { bfs } from './bfs.js';
 import { Fingerprinter } from './fingerprint.js';
 import { deadlockViolation, stateViolation, stepViolation } from './properties.js';
@@ -29,7 +29,7 @@ export function replayViolation(target: ExploreTarget, choices: readonly StepId[
     if (v !== null) return { violation: v, length: i + 1 };
     world = o.world;
   }
-  if (!candidateSteps(world).some((id) => step(world, target.steppers, id, false) !== null)) {
+  if (enabledSteps(world, target.steppers).length === 0) {
     const dl = deadlockViolation(target, world);
     if (dl !== null) return { violation: dl, length: choices.length };
   }
@@ -38,13 +38,8 @@ export function replayViolation(target: ExploreTarget, choices: readonly StepId[
 
 /** The world after `choices`, or null if one is not enabled. */
 function worldAfter(target: ExploreTarget, choices: readonly StepId[]): World | null {
-  let world = target.initial;
-  for (const c of choices) {
-    const o = step(world, target.steppers, c, false);
-    if (o === null) return null;
-    world = o.world;
-  }
-  return world;
+  const r = stepAll(target.initial, target.steppers, choices);
+  return r.stuck === undefined ? r.world : null;
 }
 
 export interface ShrinkOptions {
@@ -182,9 +177,7 @@ function lookAhead(
   for (let d = 0; d < LOOK_DEPTH && frontier.length > 0; d++) {
     const next: { world: World; path: readonly StepId[] }[] = [];
     for (const f of frontier) {
-      for (const c of candidateSteps(f.world)) {
-        const o = step(f.world, target.steppers, c, false);
-        if (o === null) continue;
+      for (const { id: c, outcome: o } of enabledSteps(f.world, target.steppers)) {
         const k = keyOf(o.world);
         if (seen.has(k)) continue;
         seen.add(k);

@@ -194,6 +194,17 @@ export function step(world: World, steppers: Steppers, id: StepId, record = true
   return null;
 }
 
+/** Takes `choices` in turn from `world` (replaying a trace): the world after them, or the first choice not enabled. */
+export function stepAll(world: World, steppers: Steppers, choices: readonly StepId[]): { readonly world: World; readonly stuck?: StepId } {
+  let w = world;
+  for (const c of choices) {
+    const o = step(w, steppers, c, false);
+    if (o === null) return { world: w, stuck: c };
+    w = o.world;
+  }
+  return { world: w };
+}
+
 /**
  * `step` with its trigger resolved (performance: the explorer enumerates triggers by position and
  * would otherwise build each step's id only for `step` to parse it again): the own step (STEP) of

@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { callEnv, retEnv, postEnv, isRetOf } from '../../src/domain/index.js';
 import type { ActorSnap, Envelope, ModelEvent, World } from '../../src/domain/index.js';
 import { MachineStepper } from '../../src/runtime/xstateStep.js';
-import { enabledSteps, step, type Steppers } from '../../src/runtime/step.js';
+import { enabledSteps, step, stepAll, type Steppers } from '../../src/runtime/step.js';
 import { expand, StepIds } from '../../src/explore/expand.js';
 
 // A toy lock server and a toy client exercise the step semantics independently of the kernel model.
@@ -105,6 +105,17 @@ describe('step semantics', () => {
     const got = expand(w, steppers, ids);
     expect(got.map((s) => ids.name(s.idx))).toEqual(['b<a', 'b<b']);
     expect(got.map((s) => s.outcome)).toEqual(want.map((e) => e.outcome));
+  });
+
+  it('replays a list of steps, stopping at the first one not enabled', () => {
+    const { world, steppers } = setupWorld();
+    const all = stepAll(world, steppers, ['a', 'a']);
+    expect(all.stuck).toBeUndefined();
+    expect(all.world.actors[1]?.value).toBe('finished');
+    // After a's first step the lock is held: b's step is refused, and the world is the one before it.
+    const part = stepAll(world, steppers, ['a', 'b', 'a']);
+    expect(part.stuck).toBe('b');
+    expect(part.world).toEqual(step(world, steppers, 'a')?.world);
   });
 
   it('interns equal states to one object and memoizes transitions', () => {

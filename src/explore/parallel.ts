@@ -4,7 +4,7 @@ import { Budget } from './budget.js';
 import { StepIds } from './expand.js';
 import { StateGraph } from './graph.js';
 import { channelPositions, livenessOf } from './liveness.js';
-import { candidateOrder, ownerOfId } from './exchange.js';
+import { firstCandidate, ownerOfId } from './exchange.js';
 import type { Batch, Candidate, FromWorker, LevelDone, ToWorker, WorkerSetup } from './protocol.js';
 import { SharedIntern } from './sharedTables.js';
 import { concretise, shrink } from './shrink.js';
@@ -209,7 +209,7 @@ function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, st
     if (r.cut) limit ??= 'max-depth';
     if (r.candidates.length > 0) {
       // The next depth's states other workers found, inserted and checked too, as one worker would have.
-      const { length, state, step } = [...r.candidates].sort(candidateOrder)[0] as Candidate;
+      const { length, state, step } = firstCandidate(r.candidates);
       const rest = level((inbox) => ({ type: 'absorb', depth: depth + 1, inbox, found: { length, state, step } }));
       candidates = [...r.candidates, ...rest.inboxCandidates];
       states = rest.states;
@@ -224,7 +224,7 @@ function parallelBfs(pool: Pool, target: ExploreTarget, opts: ExploreOptions, st
   }
   const base = { strategy: 'bfs' as const, unit: 'states' as const, states, transitions, depth, workers: n };
   if (candidates.length > 0) {
-    const best = [...candidates].sort(candidateOrder)[0] as Candidate;
+    const best = firstCandidate(candidates);
     const path = pathTo(pool, best.state, steps);
     if (best.step !== null) path.push(best.step);
     return { ...base, verdict: 'violation', counterexample: { violation: best.violation, choices: path } };

@@ -1,4 +1,4 @@
-import { BatchReader, globalId, localId, Outbox, ownerOf, ownerOfId, partitionPosition, RECORD } from '../../src/explore/exchange.js';
+import { BatchReader, candidateOrder, firstCandidate, globalId, localId, Outbox, ownerOf, ownerOfId, partitionPosition, RECORD } from '../../src/explore/exchange.js';
 import { hashString, SharedIntern } from '../../src/explore/sharedTables.js';
 import { packVector, StateStore, unpackVector } from '../../src/explore/store.js';
 
@@ -82,5 +82,19 @@ describe('the visited-state store', () => {
     const len = packVector(vec, vec.length, bytes);
     expect(len).toBe(1 + 1 + 1 + 2 + 2 + 3 + 3 + 4 + 4 + 5 + 5 + 5);
     expect(Array.from(unpackVector(bytes, 0, vec.length, new Uint32Array(vec.length)))).toEqual(ids);
+  });
+});
+
+describe('candidateOrder', () => {
+  it('reports the shortest violation first, then the lowest state id, then the step name', () => {
+    const c = (length: number, state: number, step: string | null) => ({ length, state, step });
+    const sorted = [c(5, 1, null), c(4, 9, 'b'), c(4, 9, 'a'), c(4, 2, null), c(4, 9, null)].sort(candidateOrder);
+    expect(sorted).toEqual([c(4, 2, null), c(4, 9, null), c(4, 9, 'a'), c(4, 9, 'b'), c(5, 1, null)]);
+  });
+
+  it('firstCandidate picks what the sort puts first, whatever the list order', () => {
+    const c = (length: number, state: number, step: string | null) => ({ length, state, step });
+    expect(firstCandidate([c(5, 1, null), c(4, 9, 'b'), c(4, 9, 'a'), c(4, 2, null)])).toEqual(c(4, 2, null));
+    expect(firstCandidate([c(4, 9, 'b'), c(4, 9, 'a')])).toEqual(c(4, 9, 'a'));
   });
 });

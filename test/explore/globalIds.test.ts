@@ -1,5 +1,4 @@
 import { expand, StepIds } from '../../src/explore/expand.js';
-import { candidateOrder } from '../../src/explore/exchange.js';
 import { Fingerprinter } from '../../src/explore/fingerprint.js';
 import { GlobalIds } from '../../src/explore/globalIds.js';
 import { SharedIntern } from '../../src/explore/sharedTables.js';
@@ -58,13 +57,5 @@ describe('GlobalIds', () => {
       b.g.globalize(back, again);
       expect(Array.from(again)).toEqual(Array.from(wire));
     }
-  });
-});
-
-describe('candidateOrder', () => {
-  it('reports the shortest violation first, then the lowest state id, then the step name', () => {
-    const c = (length: number, state: number, step: string | null) => ({ length, state, step });
-    const sorted = [c(5, 1, null), c(4, 9, 'b'), c(4, 9, 'a'), c(4, 2, null), c(4, 9, null)].sort(candidateOrder);
-    expect(sorted).toEqual([c(4, 2, null), c(4, 9, null), c(4, 9, 'a'), c(4, 9, 'b'), c(5, 1, null)]);
   });
 });
